@@ -1,0 +1,10 @@
+"""Alembic environment: migrations run on the connection that OperatingLog.open hands over."""
+
+from alembic import context
+
+from demandos.store.oplog import Base
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()
