@@ -44,21 +44,50 @@ def pg_server() -> Iterator[NoopExecutor]:
     port = _free_port()
     data = run_dir / "data"
     subprocess.run(
-        _as_postgres([f"{PG_BIN}/initdb", "-D", str(data), "-U", "postgres", "--auth=trust",
-                      "-E", "UTF8", "--no-sync"]),
-        check=True, capture_output=True,
+        _as_postgres(
+            [
+                f"{PG_BIN}/initdb",
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
+        ),
+        check=True,
+        capture_output=True,
     )
     subprocess.run(
-        _as_postgres([f"{PG_BIN}/pg_ctl", "-D", str(data), "-w", "-l", f"{run_dir}/log", "-o",
-                      f"-p {port} -k {run_dir} -c listen_addresses=127.0.0.1 -c fsync=off",
-                      "start"]),
-        check=True, capture_output=True,
+        _as_postgres(
+            [
+                f"{PG_BIN}/pg_ctl",
+                "-D",
+                str(data),
+                "-w",
+                "-l",
+                f"{run_dir}/log",
+                "-o",
+                f"-p {port} -k {run_dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
     )
-    executor = NoopExecutor(host="127.0.0.1", port=port, user="postgres", options="",
-                            dbname="tests")
+    executor = NoopExecutor(
+        host="127.0.0.1", port=port, user="postgres", options="", dbname="tests"
+    )
     try:
-        with DatabaseJanitor(user="postgres", host="127.0.0.1", port=port,
-                             dbname=executor.template_dbname, as_template=True):
+        with DatabaseJanitor(
+            user="postgres",
+            host="127.0.0.1",
+            port=port,
+            dbname=executor.template_dbname,
+            as_template=True,
+        ):
             yield executor
     finally:
         subprocess.run(

@@ -1,7 +1,7 @@
 """demandos — a Demand Operating System for B2B marketing teams.
 
-    from demandos import Workspace
-    ws = Workspace.open("my-company")
+from demandos import Workspace
+ws = Workspace.open("my-company")
 """
 
 from typing import TYPE_CHECKING

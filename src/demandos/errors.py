@@ -69,8 +69,10 @@ class Finding:
 
     def render(self) -> str:
         where = f"{self.location}"
-        text = f"{where}: {self.severity}: {self.field}: {self.message}" if self.field else (
-            f"{where}: {self.severity}: {self.message}"
+        text = (
+            f"{where}: {self.severity}: {self.field}: {self.message}"
+            if self.field
+            else (f"{where}: {self.severity}: {self.message}")
         )
         if self.hint:
             text += f"\n  hint: {self.hint}"

@@ -13,8 +13,15 @@ from sqlalchemy import select
 from demandos.errors import StoreError
 from demandos.store.oplog import Action, Load, OperatingLog, Review, _redact
 
-TABLES = ["actions", "alembic_version", "decisions", "kernel_versions", "loads", "reviews",
-          "workflow_runs"]
+TABLES = [
+    "actions",
+    "alembic_version",
+    "decisions",
+    "kernel_versions",
+    "loads",
+    "reviews",
+    "workflow_runs",
+]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -38,12 +45,20 @@ def test_review_with_actions_round_trips(log_url: str) -> None:
     log = OperatingLog.open(log_url)
     now = datetime(2026, 11, 23, 9, 0)
     with log.session() as s:
-        review = Review(ritual_id="monday_review", kind="weekly_review", period="2026-W48",
-                        created_at=now)
+        review = Review(
+            ritual_id="monday_review", kind="weekly_review", period="2026-W48", created_at=now
+        )
         s.add(review)
         s.flush()
-        s.add(Action(review_id=review.id, title="Cut LinkedIn retargeting", owner="maya",
-                     due=date(2026, 11, 27), created_at=now))
+        s.add(
+            Action(
+                review_id=review.id,
+                title="Cut LinkedIn retargeting",
+                owner="maya",
+                due=date(2026, 11, 27),
+                created_at=now,
+            )
+        )
     with log.session() as s:
         action = s.scalars(select(Action)).one()
         assert (action.owner, action.status, action.due) == ("maya", "open", date(2026, 11, 27))
@@ -66,12 +81,14 @@ def test_sqlite_reader_is_not_locked_out_by_a_writer(tmp_path: Path) -> None:
     log = OperatingLog.open(url)
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, url],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     seen = set()
     while writer.poll() is None:
         seen.add(log.count(Load))  # must never raise "database is locked"
-    out, err = writer.communicate()
+    _out, err = writer.communicate()
     assert writer.returncode == 0, err
     assert log.count(Load) == 200
     assert seen <= set(range(201))

@@ -104,7 +104,9 @@ class TableSchema:
         return ", ".join(cols)
 
 
-def _c(name: str, type_: ColumnType = "string", required: bool = False, description: str = "") -> Column:
+def _c(
+    name: str, type_: ColumnType = "string", required: bool = False, description: str = ""
+) -> Column:
     return Column(name, type_, required, description)
 
 
@@ -272,7 +274,11 @@ TABLES: dict[str, TableSchema] = {
             key=("signal_id",),
             time_column="ts",
             columns=(
-                _c("signal_id", required=True, description="from the source, or a hash of ts, competitor, kind and note"),
+                _c(
+                    "signal_id",
+                    required=True,
+                    description="from the source, or a hash of ts, competitor, kind and note",
+                ),
                 _c("ts", "timestamp", required=True),
                 _c("competitor", required=True),
                 _c("kind", required=True),

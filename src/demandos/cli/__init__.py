@@ -1,0 +1,1 @@
+"""The `demandos` command line: thin commands over the Workspace API."""

@@ -1,0 +1,116 @@
+"""`demandos`: each command parses, calls the core, presents. No logic lives here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from demandos import __version__
+from demandos.cli import render
+from demandos.errors import DemandosError
+from demandos.workspace import Workspace
+
+app = typer.Typer(
+    name="demandos",
+    help="demandos — a Demand Operating System for B2B marketing teams.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+WorkspaceOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace", "-w", help="Workspace folder (default: the current folder or one above it)."
+    ),
+]
+Format = Literal["text", "json"]
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")] = False,
+) -> None:
+    if debug:
+        os.environ["DEMANDOS_DEBUG"] = "1"
+
+
+@app.command()
+def version() -> None:
+    """Print the demandos version."""
+    render.console.print(f"demandos {__version__}")
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a non-empty folder, overwriting spec files.")
+    ] = False,
+    name: Annotated[str | None, typer.Option(help="Company name for demandos.yaml.")] = None,
+) -> None:
+    """Write a complete, commented starter workspace to PATH."""
+    ws = Workspace.init(path, force=force, name=name)
+    render.console.print(f"[green]✓[/] workspace written to {ws.root}")
+    render.console.print(f"  next: edit the YAML files, then run `demandos check {path}`")
+
+
+@app.command()
+def check(
+    path: Annotated[
+        Path | None, typer.Argument(help="Workspace folder (default: current).")
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Validate every spec and the system's rules. Exit 1 on errors; warnings never fail."""
+    report = Workspace.check(path)
+    render.print_check(report, format)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def load(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Canonical .csv/.parquet files or folders.")
+    ] = None,
+    table: Annotated[
+        str | None, typer.Option(help="Target table (default: from each file's name).")
+    ] = None,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Load the bundled sample data set.")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Load files already in canonical shape into the store (all or nothing)."""
+    if not paths and not sample:
+        raise DemandosError("nothing to load", hint="name files or folders, or pass --sample")
+    with Workspace.open(workspace) as ws, render.RichProgress() as progress:
+        reports = ws.load_sample(progress=progress) if sample else []
+        reports += ws.load(paths, table=table, progress=progress) if paths else []
+    render.print_loads(reports)
+
+
+@app.command()
+def status(workspace: WorkspaceOpt = None) -> None:
+    """Summarize the store: every table, its rows and date range."""
+    with Workspace.open(workspace) as ws:
+        render.console.print(render.summary_table(ws.root, ws.summary()))
+
+
+def main() -> None:
+    """Entry point: errors print `Error: …` and the fix, and exit 1 (traceback with --debug)."""
+    try:
+        app()
+    except DemandosError as exc:
+        if os.environ.get("DEMANDOS_DEBUG") or "--debug" in sys.argv:
+            raise
+        render.print_error(exc)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

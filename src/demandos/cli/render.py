@@ -1,0 +1,154 @@
+"""How the CLI shows things: Rich progress bars, tables, findings and errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from demandos.errors import CheckReport, DemandosError, Finding
+
+# Piped or captured output is read by people and by scripts: never cut it at 80 columns.
+_WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
+console = Console(width=_WIDTH)
+err_console = Console(stderr=True, width=_WIDTH)
+
+
+class RichProgress:
+    """The core's ``Progress`` interface, drawn as Rich progress bars on stderr."""
+
+    def __init__(self, console: Console = err_console) -> None:
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+            disable=not console.is_terminal,
+        )
+        self._task: TaskID | None = None
+        self._console = console
+
+    def __enter__(self) -> RichProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def start(self, description: str, total: float | None = None) -> None:
+        self._task = self._progress.add_task(description, total=total)
+
+    def advance(self, amount: float = 1) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task, amount)
+
+    def finish(self) -> None:
+        if self._task is not None:
+            task = self._progress.tasks[self._task]
+            self._progress.update(
+                self._task,
+                completed=task.total or task.completed,
+                total=task.total or task.completed or 1,
+            )
+            self._task = None
+
+    def note(self, message: str) -> None:
+        self._console.print(message)
+
+
+def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
+    out = Table(title=title, title_justify="left")
+    for column in columns:
+        out.add_column(column, justify="right" if column in NUMERIC else "left")
+    for row in rows:
+        out.add_row(*("" if v is None else str(v) for v in row))
+    return out
+
+
+NUMERIC = {"rows", "read", "inserted", "updated", "unchanged", "quarantined"}
+
+
+def print_error(exc: DemandosError) -> None:
+    err_console.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
+    if exc.hint:
+        err_console.print(f"[yellow]Fix:[/] {escape(exc.hint)}", highlight=False, soft_wrap=True)
+
+
+def print_check(report: CheckReport, fmt: str) -> None:
+    if fmt == "json":
+        console.print_json(json.dumps(report.as_dict()))
+        return
+    for finding in report.findings:
+        _print_finding(finding)
+    errors = _plural(len(report.errors), "error")
+    warnings = _plural(len(report.warnings), "warning")
+    if report.ok:
+        suffix = f" ({warnings})" if report.warnings else ""
+        console.print(f"[green]✓[/] workspace is valid{suffix}")
+    else:
+        console.print(f"[red]✗[/] {errors}, {warnings}")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def _print_finding(finding: Finding) -> None:
+    colour = "red" if finding.severity == "error" else "yellow"
+    where = escape(str(finding.location))
+    field = escape(f"{finding.field}: ") if finding.field else ""
+    console.print(
+        f"{where}: [{colour}]{finding.severity}[/]: {field}{escape(finding.message)}",
+        highlight=False,
+        markup=True,
+        soft_wrap=True,
+    )
+    if finding.hint:
+        console.print(f"  hint: {finding.hint}", highlight=False, markup=False, soft_wrap=True)
+
+
+def print_loads(reports: Sequence[Any]) -> None:
+    """The load summary table, then why rows were quarantined."""
+    rows = [
+        (Path(r.file).name, r.table, r.read, r.inserted, r.updated, r.unchanged, r.quarantined)
+        for r in reports
+    ]
+    columns = ["file", "table", "read", "inserted", "updated", "unchanged", "quarantined"]
+    console.print(table("Loaded", columns, rows))
+    for r in reports:
+        for reason, count in r.reasons.most_common():
+            console.print(
+                f"  [yellow]quarantined[/] {count} row{'s' * (count != 1)} of "
+                f"{escape(Path(r.file).name)}: {escape(reason)}",
+                highlight=False,
+            )
+
+
+def summary_table(root: Path, summaries: Sequence[Any]) -> Table:
+    rows = [(s.table, f"{s.rows:,}", _day(s.min_time), _day(s.max_time)) for s in summaries]
+    return table(f"Store of {root}", ["table", "rows", "from", "to"], rows)
+
+
+def _day(value: Any) -> str:
+    if value is None:
+        return "—"
+    return str(value)[:10]

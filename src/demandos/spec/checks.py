@@ -1,0 +1,370 @@
+"""The built-in rules of the system (DESIGN: "the workspace").
+
+Every metric has exactly one owner who exists in team.yaml; every workflow and tool has an
+owner; every program maps to an ICP segment and a message pillar, or is flagged off-kernel;
+ids are unique and every reference points at something that exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+
+from pydantic import BaseModel
+
+from demandos.errors import Finding
+from demandos.spec.fields import format_duration
+from demandos.spec.metrics import CumulativeCalc, DerivedCalc, RatioCalc
+from demandos.spec.rules import check_ref, check_refs, finding, rule
+from demandos.spec.specs import SPEC_FILES, Specs
+from demandos.spec.workspace import literal_password
+from demandos.spec.yamlio import PathPart
+
+TEAM = "team.yaml"
+KERNEL = "kernel.yaml"
+METRICS = "metrics.yaml"
+CHANNELS = "channels.yaml"
+
+
+def _duplicate_ids(
+    specs: Specs, file: str, path: tuple[PathPart, ...], items: Iterable[object]
+) -> Iterator[Finding]:
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        item_id = getattr(item, "id", None)
+        if not isinstance(item_id, str):
+            continue
+        if item_id in first:
+            where = specs.locate(file, (*path, first[item_id], "id"))
+            yield finding(
+                specs,
+                file,
+                (*path, index, "id"),
+                f"duplicate id {item_id!r} in {path[-1]}",
+                f"it is already used at line {where.line}; ids must be unique within {path[-1]}, "
+                "so rename one of them",
+            )
+        else:
+            first[item_id] = index
+
+
+def _id_lists(
+    model: BaseModel, path: tuple[PathPart, ...] = ()
+) -> Iterator[tuple[tuple[PathPart, ...], tuple[object, ...]]]:
+    """Every list of items with ids in a spec model (``metrics``, ``people``, ``steps``…)."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, tuple) and value and all(hasattr(v, "id") for v in value):
+            yield (*path, name), value
+
+
+@rule("unique_ids")
+def unique_ids(specs: Specs) -> Iterator[Finding]:
+    for spec_file in SPEC_FILES.values():
+        for path, items in _id_lists(getattr(specs, spec_file.attr)):
+            yield from _duplicate_ids(specs, spec_file.name, path, items)
+    seen: dict[str, str] = {}
+    for source in specs.workflow_sources:
+        if source.spec.id in seen:
+            yield finding(
+                specs,
+                source.file,
+                ("id",),
+                f"duplicate workflow id {source.spec.id!r}",
+                f"{seen[source.spec.id]} already uses it; rename one workflow and its file",
+            )
+        seen.setdefault(source.spec.id, source.file)
+        yield from _duplicate_ids(specs, source.file, ("steps",), source.spec.steps)
+
+
+def _person_refs(specs: Specs) -> Iterator[tuple[str, tuple[PathPart, ...], str | None]]:
+    """Every place a spec names a person: owners, step owners, attendees, managers."""
+    for i, m in enumerate(specs.metrics.metrics):
+        yield METRICS, ("metrics", i, "owner"), m.owner
+    for i, p in enumerate(specs.channels.programs):
+        yield CHANNELS, ("programs", i, "owner"), p.owner
+    for i, t in enumerate(specs.stack.tools):
+        yield "stack.yaml", ("tools", i, "owner"), t.owner
+    for i, ritual in enumerate(specs.cadence.rituals):
+        yield "cadence.yaml", ("rituals", i, "owner"), ritual.owner
+        for j, attendee in enumerate(ritual.attendees):
+            yield "cadence.yaml", ("rituals", i, "attendees", j), attendee
+        for j, item in enumerate(ritual.agenda):
+            yield "cadence.yaml", ("rituals", i, "agenda", j, "owner"), item.owner
+    for source in specs.workflow_sources:
+        yield source.file, ("owner",), source.spec.owner
+        for j, step in enumerate(source.spec.steps):
+            yield source.file, ("steps", j, "owner"), step.owner
+    for i, member in enumerate(specs.team.people):
+        if member.reports_to != member.id:
+            yield TEAM, ("people", i, "reports_to"), member.reports_to
+
+
+@rule("people_exist")
+def people_exist(specs: Specs) -> Iterator[Finding]:
+    people = set(specs.person_ids)
+    for file, path, value in _person_refs(specs):
+        found = check_ref(specs, file, path, value, people, "person", TEAM, plural="people")
+        if found:
+            yield found
+
+
+@rule("team")
+def team_structure(specs: Specs) -> Iterator[Finding]:
+    roles = {r.id for r in specs.team.roles}
+    for i, p in enumerate(specs.team.people):
+        found = check_ref(specs, TEAM, ("people", i, "role"), p.role, roles, "role", TEAM)
+        if found:
+            yield found
+        if p.reports_to == p.id:
+            yield finding(
+                specs,
+                TEAM,
+                ("people", i, "reports_to"),
+                f"{p.id!r} reports to themselves",
+                "name their manager, or remove `reports_to:`",
+            )
+
+
+@rule("metric_tree")
+def metric_tree(specs: Specs) -> Iterator[Finding]:
+    metrics = {m.id: m for m in specs.metrics.metrics}
+    index = {m.id: i for i, m in enumerate(specs.metrics.metrics)}
+    for i, m in enumerate(specs.metrics.metrics):
+        path = ("metrics", i)
+        if m.tier == 1 and m.parent is not None:
+            yield finding(
+                specs,
+                METRICS,
+                (*path, "parent"),
+                f"tier-1 metric {m.id!r} has a parent",
+                "the north star sits at the top: remove `parent:`, or raise its tier",
+            )
+        elif m.tier > 1 and m.parent is None:
+            above = [x.id for x in specs.metrics.metrics if x.tier < m.tier]
+            yield finding(
+                specs,
+                METRICS,
+                path,
+                f"tier-{m.tier} metric {m.id!r} has no parent",
+                "add `parent:` with the metric it drives"
+                + (f", e.g. one of: {', '.join(above[:6])}" if above else ""),
+            )
+        elif m.parent is not None and m.parent not in metrics:
+            yield check_ref(
+                specs, METRICS, (*path, "parent"), m.parent, metrics, "metric", METRICS
+            ) or finding(specs, METRICS, path, "unknown parent")
+        elif m.parent is not None and m.tier <= metrics[m.parent].tier:
+            parent = metrics[m.parent]
+            yield finding(
+                specs,
+                METRICS,
+                (*path, "tier"),
+                f"tier-{m.tier} metric {m.id!r} sits under {parent.id!r}, "
+                f"which is tier {parent.tier}",
+                "a metric's tier must be greater than its parent's: "
+                + (f"make it tier {parent.tier + 1} or " if parent.tier < 4 else "")
+                + "pick another parent",
+            )
+    reported: set[frozenset[str]] = set()
+    for start in metrics:
+        chain, node = [start], metrics[start].parent
+        while node in metrics and node not in chain:
+            chain.append(node)
+            node = metrics[node].parent
+        if node is None or node not in chain:
+            continue
+        cycle = chain[chain.index(node) :]
+        if frozenset(cycle) in reported:
+            continue
+        reported.add(frozenset(cycle))
+        first = min(cycle, key=index.__getitem__)
+        ordered = cycle[cycle.index(first) :] + cycle[: cycle.index(first)]
+        yield finding(
+            specs,
+            METRICS,
+            ("metrics", index[first], "parent"),
+            "the metric tree has a cycle: " + " → ".join([*ordered, first]),
+            "each metric's parent is the metric it drives, up to the tier-1 north star; "
+            "change one of these parents",
+        )
+    north = [m.id for m in specs.metrics.metrics if m.tier == 1]
+    if len(north) != 1:
+        yield finding(
+            specs,
+            METRICS,
+            ("metrics",),
+            f"the metric tree has {len(north)} tier-1 metrics"
+            + (f" ({', '.join(north)})" if north else ""),
+            "one north star (usually der) at tier 1 keeps the tree answerable",
+            severity="warning",
+        )
+
+
+@rule("metric_formulas")
+def metric_formulas(specs: Specs) -> Iterator[Finding]:
+    ids = set(specs.metric_ids)
+    for i, m in enumerate(specs.metrics.metrics):
+        path: tuple[PathPart, ...] = ("metrics", i)
+        calc, cpath = m.calculation, (*path, "calculation")
+        refs: list[tuple[str, str]] = []
+        if isinstance(calc, RatioCalc):
+            refs = [("numerator", calc.numerator), ("denominator", calc.denominator)]
+        elif isinstance(calc, CumulativeCalc):
+            refs = [("metric", calc.metric)]
+        elif isinstance(calc, DerivedCalc):
+            yield from check_refs(
+                specs, METRICS, (*cpath, "metrics"), calc.metrics, ids, "metric", METRICS
+            )
+        for key, ref in refs:
+            if ref == m.id:
+                yield finding(specs, METRICS, (*cpath, key), f"metric {m.id!r} refers to itself")
+            elif found := check_ref(specs, METRICS, (*cpath, key), ref, ids, "metric", METRICS):
+                yield found
+        if m.unit == "percent" and m.target and m.target.value > 1:
+            yield finding(
+                specs,
+                METRICS,
+                (*path, "target", "value"),
+                f"percent target {m.target.value:g} is more than 100%",
+                f"percents are fractions: write {m.target.value / 100:g} for {m.target.value:g}%",
+                severity="warning",
+            )
+
+
+@rule("programs_on_kernel")
+def programs_on_kernel(specs: Specs) -> Iterator[Finding]:
+    channels, segments, pillars = specs.channel_ids, specs.segment_ids, specs.pillar_ids
+    for i, p in enumerate(specs.channels.programs):
+        path = ("programs", i)
+        if found := check_ref(
+            specs, CHANNELS, (*path, "channel"), p.channel, channels, "channel", CHANNELS
+        ):
+            yield found
+        yield from check_refs(
+            specs, CHANNELS, (*path, "segments"), p.segments, segments, "ICP segment", KERNEL
+        )
+        yield from check_refs(
+            specs, CHANNELS, (*path, "pillars"), p.pillars, pillars, "message pillar", KERNEL
+        )
+        for field, what, known in (
+            ("segments", "ICP segment", segments),
+            ("pillars", "message pillar", pillars),
+        ):
+            if not getattr(p, field):
+                yield finding(
+                    specs,
+                    CHANNELS,
+                    path,
+                    f"program {p.id!r} is off-kernel: it maps to no {what}",
+                    f"add `{field}:` with ids from kernel.yaml: {', '.join(known)}",
+                    severity="warning",
+                )
+
+
+@rule("kernel_refs")
+def kernel_refs(specs: Specs) -> Iterator[Finding]:
+    segments = specs.segment_ids
+    proofs = [p.id for p in specs.kernel.proof_points]
+    for i, persona in enumerate(specs.kernel.personas):
+        yield from check_refs(
+            specs,
+            KERNEL,
+            ("personas", i, "segments"),
+            persona.segments,
+            segments,
+            "ICP segment",
+            KERNEL,
+        )
+    for i, pillar in enumerate(specs.kernel.pillars):
+        yield from check_refs(
+            specs,
+            KERNEL,
+            ("pillars", i, "proof_points"),
+            pillar.proof_points,
+            proofs,
+            "proof point",
+            KERNEL,
+        )
+
+
+@rule("stack_processes")
+def stack_processes(specs: Specs) -> Iterator[Finding]:
+    processes = [*specs.workflows, *(r.id for r in specs.cadence.rituals)]
+    for i, tool in enumerate(specs.stack.tools):
+        yield from check_refs(
+            specs,
+            "stack.yaml",
+            ("tools", i, "processes"),
+            tool.processes,
+            processes,
+            "workflow or ritual",
+            "workflows/ and cadence.yaml",
+            plural="workflows and rituals",
+        )
+
+
+@rule("workflows")
+def workflow_rules(specs: Specs) -> Iterator[Finding]:
+    if not specs.workflow_sources:
+        yield finding(
+            specs,
+            "workflows/",
+            (),
+            "the workspace has no workflows",
+            "map one critical workflow first, e.g. workflows/lead_to_opportunity.yaml",
+            severity="warning",
+        )
+    for source in specs.workflow_sources:
+        wf, stem = source.spec, source.file.rsplit("/", 1)[-1].removesuffix(".yaml")
+        if wf.id != stem:
+            yield finding(
+                specs,
+                source.file,
+                ("id",),
+                f"workflow id {wf.id!r} does not match its file name {stem!r}",
+                f"rename the file to workflows/{wf.id}.yaml, or the id to {stem!r}",
+                severity="warning",
+            )
+        total = sum((s.sla for s in wf.steps if s.sla), timedelta())
+        if wf.sla and total > wf.sla:
+            yield finding(
+                specs,
+                source.file,
+                ("sla",),
+                f"the step SLAs add up to {format_duration(total)}, more than the "
+                f"workflow's SLA of {format_duration(wf.sla)}",
+                "shorten step SLAs or lengthen the workflow SLA",
+                severity="warning",
+            )
+
+
+@rule("cadence")
+def cadence_rules(specs: Specs) -> Iterator[Finding]:
+    for i, ritual in enumerate(specs.cadence.rituals):
+        planned = sum(item.minutes for item in ritual.agenda)
+        if planned > ritual.duration_minutes:
+            yield finding(
+                specs,
+                "cadence.yaml",
+                ("rituals", i, "agenda"),
+                f"the agenda takes {planned} minutes, the ritual lasts {ritual.duration_minutes}",
+                "trim the agenda or lengthen duration_minutes",
+                severity="warning",
+            )
+
+
+@rule("store_credentials")
+def store_credentials(specs: Specs) -> Iterator[Finding]:
+    store = specs.workspace.store
+    for key, url in (("url", store.url), ("log_url", store.log_url)):
+        if url and literal_password(url):
+            yield finding(
+                specs,
+                "demandos.yaml",
+                ("store", key),
+                "the URL contains a password",
+                "credentials belong in environment variables: write the password as "
+                "${DEMANDOS_DB_PASSWORD} and set that variable",
+                severity="warning",
+            )

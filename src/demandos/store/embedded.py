@@ -1,0 +1,290 @@
+"""The embedded fact store: immutable Parquet files and snapshot manifests, read with DuckDB.
+
+No server and no database file: DuckDB locks a database file to one process, so the data lives
+in Parquet files that any number of processes read while one process loads (see
+:mod:`demandos.store.snapshots` for the layout and how a commit is published).
+
+A load merges in an in-memory DuckDB over the files of the latest snapshot and the staged Arrow
+batch (the SQL is in :mod:`demandos.store.merge`). New and changed keys go to one new file; when
+an update must close current versions, only the files holding those versions are rewritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import filelock
+import ibis
+import pyarrow as pa
+
+from demandos.errors import ConcurrentLoadError
+from demandos.progress import Progress
+from demandos.store.facts import FactStore, Loader, load_clock
+from demandos.store.merge import (
+    INSERT,
+    UPDATE,
+    affected_files_sql,
+    classify_sql,
+    closed_versions_sql,
+    counts_sql,
+    new_versions_sql,
+    quote,
+    string_literal,
+)
+from demandos.store.schema import ALL_TABLES, SQL_TYPES, SYSTEM_COLUMNS, TableSchema
+from demandos.store.snapshots import Snapshot, SnapshotLog
+
+KEEP_SNAPSHOTS = 20  # garbage collection keeps every file the last 20 snapshots use …
+GC_GRACE = timedelta(hours=1)  # … and every file younger than this (readers pin snapshots)
+TEMP = ".tmp"  # DuckDB spills here when a merge does not fit in memory
+
+
+def scan_sql(schema: TableSchema, paths: list[str], *, filename: bool = False) -> str:
+    """A SELECT over a table's files: every version, with the system columns."""
+    if not paths:
+        types = SQL_TYPES["duckdb"]
+        cols = [(c.name, c.type) for c in schema.columns] + list(SYSTEM_COLUMNS)
+        select = ", ".join(f"CAST(NULL AS {types[t]}) AS {quote(n)}" for n, t in cols)
+        extra = ", CAST(NULL AS VARCHAR) AS filename" if filename else ""
+        return f"SELECT {select}{extra} LIMIT 0"
+    files = ", ".join(string_literal(p) for p in paths)
+    options = ", filename = true" if filename else ""
+    return f"SELECT * FROM read_parquet([{files}], union_by_name = true{options})"
+
+
+class EmbeddedFactStore(FactStore):
+    """Facts in ``root`` (a workspace's ``.demandos/facts``); see the module docstring."""
+
+    backend = "embedded"
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        lock_timeout: float = 60.0,
+        progress: Progress | None = None,
+        keep_snapshots: int = KEEP_SNAPSHOTS,
+        gc_grace: timedelta = GC_GRACE,
+    ) -> None:
+        super().__init__(progress=progress)
+        self.root = Path(root)
+        self.log = SnapshotLog(self.root)
+        self.lock_timeout = lock_timeout
+        self.keep_snapshots = keep_snapshots
+        self.gc_grace = gc_grace
+        self._con: Any = ibis.duckdb.connect()
+        self._snapshot = Snapshot(id=-1)
+        self._pin(self.log.current())
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The snapshot this store reads (pinned until :meth:`refresh` or a load of its own)."""
+        return self._snapshot
+
+    @property
+    def ibis_connection(self) -> Any:
+        return self._con
+
+    def refresh(self) -> bool:
+        self._check_open()
+        latest = self.log.current()
+        if latest.id == self._snapshot.id:
+            return False
+        self._pin(latest)
+        return True
+
+    def _pin(self, snapshot: Snapshot) -> None:
+        """Point the views (one per table, every version) at the files of ``snapshot``."""
+        for name, schema in ALL_TABLES.items():
+            files = snapshot.files(name)
+            if self._snapshot.id >= 0 and files == self._snapshot.files(name):
+                continue  # the same files: the view can stay
+            paths = [str(self.root / f) for f in files]
+            self._con.raw_sql(f"CREATE OR REPLACE VIEW {quote(name)} AS {scan_sql(schema, paths)}")
+        self._snapshot = snapshot
+
+    def _versions(self, name: str) -> ibis.Table:
+        return self._con.table(name)
+
+    def _begin(self, *, source: str, batch: str) -> Loader:
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = filelock.FileLock(str(self.log.lock_path), timeout=self.lock_timeout)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            raise ConcurrentLoadError(
+                f"another process has been loading into {self.root} for more than "
+                f"{self.lock_timeout:g} seconds",
+                hint="wait for that load to finish, then run this one again",
+            ) from None
+        try:
+            base = self.log.current()
+            return EmbeddedLoader(self, base, lock, batch=batch, source=source)
+        except BaseException:
+            lock.release()
+            raise
+
+    def _committed(self, snapshot: Snapshot) -> None:
+        """A load of this store was published: read it, and drop files nobody needs."""
+        self._pin(snapshot)
+        try:
+            removed = self.log.collect_garbage(
+                snapshot, keep=self.keep_snapshots, grace=self.gc_grace
+            )
+        except OSError as exc:  # a failed clean-up never fails a load
+            self._progress.note(f"could not remove old fact files: {exc}")
+            return
+        if removed:
+            self._progress.note(f"removed {removed} fact files no snapshot uses any more")
+
+    def _close(self) -> None:
+        self._con.disconnect()
+
+
+class EmbeddedLoader(Loader):
+    """One transaction: files written so far, and the tables as they will be committed."""
+
+    def __init__(
+        self,
+        store: EmbeddedFactStore,
+        base: Snapshot,
+        lock: filelock.BaseFileLock,
+        *,
+        batch: str,
+        source: str,
+    ) -> None:
+        super().__init__(
+            batch=batch,
+            source=source,
+            load_time=load_clock(base.loaded_at),
+            progress=store._progress,
+        )
+        self._store = store
+        self._root = store.root
+        self._base = base
+        self._lock = lock
+        self._tables = {name: list(base.files(name)) for name in ALL_TABLES}
+        self._written: list[str] = []  # relative paths of files written by this transaction
+        self._published = False
+        self._finished = False
+        self._connection: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def _db(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB for this transaction's merges, opened on first use."""
+        if self._connection is None:
+            temp = self._root / TEMP
+            temp.mkdir(exist_ok=True)
+            self._connection = duckdb.connect(":memory:")
+            self._connection.execute(f"SET temp_directory = {string_literal(str(temp))}")
+            self._connection.execute("SET preserve_insertion_order = false")
+        return self._connection
+
+    def _merge(self, schema: TableSchema, staged: pa.Table) -> dict[str, int]:
+        db, name = self._db, schema.name
+        files = {str(self._root / rel): rel for rel in self._tables[name]}
+        db.register("_staged", staged)
+        try:
+            db.execute(f"CREATE OR REPLACE TEMP VIEW _versions AS {scan_sql(schema, [*files])}")
+            db.execute(
+                "CREATE OR REPLACE TEMP TABLE _changes AS "
+                + classify_sql(schema, "_staged", "_versions")
+            )
+            counts = {str(a): int(n) for a, n in db.execute(counts_sql("_changes")).fetchall()}
+            replaced: list[tuple[str, str]] = []
+            if not (counts.get(INSERT) or counts.get(UPDATE)):
+                return counts
+            added = self._write(
+                name, new_versions_sql(schema, "_changes", self.load_time, self.batch)
+            )
+            if counts.get(UPDATE):
+                db.execute(
+                    "CREATE OR REPLACE TEMP VIEW _located AS "
+                    + scan_sql(schema, [*files], filename=True)
+                )
+                affected = db.execute(affected_files_sql(schema, "_located", "_changes"))
+                for (path,) in affected.fetchall():
+                    rewritten = self._write(
+                        name,
+                        closed_versions_sql(
+                            schema, f"({scan_sql(schema, [path])})", "_changes", self.load_time
+                        ),
+                    )
+                    replaced.append((files[path], rewritten))
+            for old, new in replaced:  # the working state changes only once every file is written
+                self._replace(name, old, new)
+            self._tables[name].append(added)
+            return counts
+        finally:
+            db.unregister("_staged")
+            db.execute("DROP TABLE IF EXISTS _changes")
+
+    def _write(self, table: str, select: str) -> str:
+        """Write the rows of ``select`` to a new file of ``table``; its relative path."""
+        rel = f"{table}/{uuid.uuid4().hex}.parquet"
+        path = self._root / rel
+        path.parent.mkdir(exist_ok=True)
+        self._written.append(rel)
+        self._db.execute(
+            f"COPY ({select}) TO {string_literal(str(path))} (FORMAT parquet, COMPRESSION zstd)"
+        )
+        return rel
+
+    def _replace(self, table: str, old: str, new: str) -> None:
+        files = self._tables[table]
+        files[files.index(old)] = new
+        if old in self._written:  # written earlier in this transaction, never published
+            self._written.remove(old)
+            (self._root / old).unlink(missing_ok=True)
+
+    def _commit(self) -> None:
+        try:
+            changed = {n: tuple(f) for n, f in self._tables.items()}
+            if changed == {n: self._base.files(n) for n in ALL_TABLES}:
+                self._store._pin(self._base)  # nothing changed: no new snapshot, but read
+                return  # the state this transaction merged into
+            snapshot = Snapshot(
+                id=self._base.id + 1,
+                tables=changed,
+                loaded_at=self.load_time,
+                batch=self.batch,
+                source=self.source,
+                loads=tuple(
+                    {
+                        "table": r.table,
+                        "read": r.read,
+                        "inserted": r.inserted,
+                        "updated": r.updated,
+                        "unchanged": r.unchanged,
+                    }
+                    for r in self.results
+                ),
+            )
+            self._store.log.commit(snapshot, [self._root / rel for rel in self._written])
+            self._published = True
+            self._store._committed(snapshot)
+        finally:
+            self._finish()
+
+    def _rollback(self) -> None:
+        try:
+            if not self._published:
+                for rel in self._written:
+                    with contextlib.suppress(OSError):
+                        (self._root / rel).unlink(missing_ok=True)
+        finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.close()
+        self._lock.release()

@@ -1,0 +1,159 @@
+"""The one core object: a workspace folder, its specs, its fact store and its operating log.
+
+The CLI, the web app and notebooks all drive a ``Workspace``::
+
+    from demandos import Workspace
+    ws = Workspace.open("my-company")
+    ws.specs.metrics            # validated specs
+    ws.facts.table("accounts")  # an Ibis table over the canonical facts
+    ws.log                      # the operating log (reviews, decisions, actions, …)
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from types import TracebackType
+
+from demandos.errors import CheckReport, WorkspaceError
+from demandos.intake.canonical import FileLoad, load_files
+from demandos.progress import NullProgress, Progress
+from demandos.spec import Specs, check_workspace, load_specs_or_raise, write_starter
+from demandos.store.facts import FactStore, TableSummary, open_facts
+from demandos.store.oplog import Load, OperatingLog
+
+MARKER = "demandos.yaml"
+DATA_DIR = ".demandos"
+SAMPLE_DIR = Path(__file__).with_name("sample")
+
+
+def find_root(start: str | os.PathLike[str] | None = None) -> Path:
+    """The workspace folder at or above ``start`` (default: the current folder)."""
+    here = Path(start or Path.cwd()).resolve()
+    if here.is_file():
+        here = here.parent
+    for folder in (here, *here.parents):
+        if (folder / MARKER).is_file():
+            return folder
+    raise WorkspaceError(
+        f"{here} is not inside a demandos workspace (no {MARKER} here or above)",
+        hint="run `demandos init PATH` to create one, or pass --workspace PATH",
+    )
+
+
+class Workspace:
+    """A demandos workspace: specs on disk, facts and the operating log under ``.demandos/``."""
+
+    def __init__(self, root: Path, specs: Specs) -> None:
+        self.root = root
+        self.specs = specs
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None) -> Workspace:
+        """Open the workspace at or above ``path``; raises ``SpecErrors`` if a spec is invalid."""
+        root = find_root(path)
+        return cls(root, load_specs_or_raise(root))
+
+    @classmethod
+    def init(
+        cls, path: str | os.PathLike[str], *, force: bool = False, name: str | None = None
+    ) -> Workspace:
+        """Write a commented starter workspace at ``path`` and open it."""
+        root = Path(path).resolve()
+        write_starter(root, force=force, name=name)
+        return cls.open(root)
+
+    @staticmethod
+    def check(path: str | os.PathLike[str] | None = None) -> CheckReport:
+        """Validate every spec and the system's rules; never raises for spec problems."""
+        return check_workspace(find_root(path))
+
+    # -- stores ----------------------------------------------------------------------------
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / DATA_DIR
+
+    @cached_property
+    def facts(self) -> FactStore:
+        """The canonical facts: embedded by default, PostgreSQL when demandos.yaml says so."""
+        store = self.specs.workspace.store
+        url = store.resolved_url() if store.backend == "postgres" else None
+        return open_facts(self.data_dir, backend=store.backend, url=url, schema=store.db_schema)
+
+    @cached_property
+    def log(self) -> OperatingLog:
+        """The operating log: SQLite in ``.demandos/`` unless ``store.log_url`` names a database."""
+        store = self.specs.workspace.store
+        url = store.resolved_log_url() or OperatingLog.sqlite_url(self.data_dir)
+        return OperatingLog.open(url)
+
+    # -- data ------------------------------------------------------------------------------
+
+    def load(
+        self,
+        paths: list[Path],
+        *,
+        table: str | None = None,
+        progress: Progress | None = None,
+    ) -> list[FileLoad]:
+        """Load canonical CSV/Parquet files (all or nothing) and record the load in the log."""
+        started = datetime.now()
+        reports = load_files(self.facts, paths, table=table, progress=progress or NullProgress())
+        finished = datetime.now()
+        for index, report in enumerate(reports):
+            self.log.record_load(
+                Load(
+                    batch=f"{finished:%Y%m%dT%H%M%S%f}-{index}",
+                    source="canonical",
+                    file=report.file,
+                    file_sha256=report.sha256,
+                    started_at=started,
+                    finished_at=finished,
+                    counts={
+                        "table": report.table,
+                        "read": report.read,
+                        "inserted": report.inserted,
+                        "updated": report.updated,
+                        "unchanged": report.unchanged,
+                        "quarantined": report.quarantined,
+                    },
+                )
+            )
+        return reports
+
+    def load_sample(self, *, progress: Progress | None = None) -> list[FileLoad]:
+        """Load the small sample data set bundled with demandos (a few weeks of one company)."""
+        return self.load([SAMPLE_DIR], progress=progress)
+
+    def summary(self) -> list[TableSummary]:
+        """Every canonical table: rows and date range."""
+        return self.facts.summary()
+
+    # -- lifetime --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if "facts" in self.__dict__:
+            self.facts.close()
+            del self.__dict__["facts"]
+        if "log" in self.__dict__:
+            self.log.close()
+            del self.__dict__["log"]
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.root)!r})"
