@@ -46,7 +46,7 @@ class Coerced:
 
 def reason_kind(reason: str) -> str:
     """A reason without the row's own values, to count reasons across rows."""
-    return re.sub(r"\s*'(?:[^']|'')*'\s*", " ", reason).strip()
+    return re.sub(r"'(?:[^']|'')*' is not", "not", reason).strip()
 
 
 def file_sha256(path: Path) -> str:
