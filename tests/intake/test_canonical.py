@@ -87,9 +87,7 @@ def test_bad_rows_go_to_quarantine_with_raw_values_and_reasons(
     assert quarantined[2]["reason"] == "column channel: a value is required"
     assert "column clicks: '9.5' is not a whole number" in quarantined[3]["reason"]
     assert (
-        report.reasons[
-            "column amount: not a number (no currency symbols or thousands separators)"
-        ]
+        report.reasons["column amount: not a number (no currency symbols or thousands separators)"]
         == 1
     )
 
