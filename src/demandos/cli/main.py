@@ -29,6 +29,7 @@ WorkspaceOpt = Annotated[
     ),
 ]
 Format = Literal["text", "json"]
+Size = Literal["small", "medium", "large"]
 
 
 @app.callback()
@@ -57,6 +58,27 @@ def init(
     ws = Workspace.init(path, force=force, name=name)
     render.console.print(f"[green]✓[/] workspace written to {ws.root}")
     render.console.print(f"  next: edit the YAML files, then run `demandos check {path}`")
+
+
+@app.command()
+def demo(
+    path: Annotated[Path, typer.Argument(help="Folder for the demo workspace.")] = Path("demo"),
+    size: Annotated[
+        Size, typer.Option(help="small (seconds), medium, or large (benchmarks).")
+    ] = "small",
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed writes the same bytes.")
+    ] = 7,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild a previous demo in PATH.")
+    ] = False,
+) -> None:
+    """Build a simulated B2B company: specs, 18 months of platform exports, ground truth, store."""
+    from demandos.simulate.demo import build_demo
+
+    with render.RichProgress() as progress:
+        result = build_demo(path, size=size, seed=seed, force=force, progress=progress)
+    render.print_demo(result)
 
 
 @app.command()

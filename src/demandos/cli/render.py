@@ -152,3 +152,36 @@ def _day(value: Any) -> str:
     if value is None:
         return "—"
     return str(value)[:10]
+
+
+def print_demo(result: Any) -> None:
+    """Where the demo wrote what, and the company's headline numbers."""
+    sim = result.simulation
+    totals = sim.totals
+    console.print(
+        f"[green]✓[/] demo workspace: {escape(str(result.root))}  "
+        f"({sim.size}, seed {sim.seed}, {sim.start} to {sim.end})",
+        highlight=False,
+    )
+    console.print(f"  specs     {escape(str(result.root))}/*.yaml", highlight=False)
+    exports = [p for p in result.exports if not p.name.startswith("_")]
+    console.print(
+        f"  exports   {escape(str(result.exports_dir))}/  ({len(exports)} platform files)",
+        highlight=False,
+    )
+    console.print(f"  truth     {escape(str(result.truth_dir))}/ground_truth.csv", highlight=False)
+    console.print(
+        f"  store     {escape(str(result.root))}/.demandos/  "
+        f"({sum(r.inserted + r.updated for r in result.loads):,} rows loaded)",
+        highlight=False,
+    )
+    rows = [
+        ("leads", f"{totals['leads']:,.0f}"),
+        ("opportunities", f"{totals['opportunities']:,.0f}"),
+        ("pipeline created", f"{totals['pipeline']:,.0f}"),
+        ("won deals", f"{totals['won_deals']:,.0f}"),
+        ("won revenue", f"{totals['won_revenue']:,.0f}"),
+        ("media spend", f"{totals['spend']:,.0f}"),
+        ("other demand costs", f"{totals['costs']:,.0f}"),
+    ]
+    console.print(table("18 months of the simulated company", ["", "total"], rows))

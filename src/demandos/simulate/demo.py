@@ -1,0 +1,84 @@
+"""``demandos demo``: build the simulated company's workspace and run the main job on it.
+
+Steps: write the company's specs, simulate 18 months (``engine``), write what the platforms
+would export (``exports``), load the data into the store, and summarize. The ground truth lands
+in ``truth/`` beside the exports so attribution and media-mix models can be checked against it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from demandos.errors import WorkspaceError
+from demandos.intake.canonical import FileLoad
+from demandos.progress import NullProgress, Progress
+from demandos.simulate.company import write_company
+from demandos.simulate.engine import SimulationSummary, simulate
+from demandos.simulate.exports import write_exports
+from demandos.simulate.params import NORTHWIND, SIZES, CompanyParams, Size
+from demandos.spec import load_specs_or_raise
+from demandos.store.schema import TABLES
+from demandos.workspace import Workspace
+
+SIMULATION_DIR = "simulation"  # under .demandos/: the simulator's canonical Parquet parts
+EXPORTS_DIR = "exports"
+TRUTH_DIR = "truth"
+
+
+@dataclass
+class DemoResult:
+    """Where the demo wrote what, and what happened."""
+
+    root: Path
+    simulation: SimulationSummary
+    exports: list[Path] = field(default_factory=list)
+    loads: list[FileLoad] = field(default_factory=list)
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.root / EXPORTS_DIR
+
+    @property
+    def truth_dir(self) -> Path:
+        return self.root / TRUTH_DIR
+
+
+def build_demo(
+    path: Path,
+    *,
+    size: Size = "small",
+    seed: int = 7,
+    force: bool = False,
+    params: CompanyParams = NORTHWIND,
+    progress: Progress | None = None,
+) -> DemoResult:
+    """Build the demo workspace at ``path``; with ``force``, rebuild a previous demo there."""
+    progress = progress or NullProgress()
+    if size not in SIZES:
+        raise WorkspaceError(f"no demo size {size!r}", hint=f"use one of: {', '.join(SIZES)}")
+    root = path.resolve()
+    if force and (root / "demandos.yaml").is_file():
+        for generated in (root / ".demandos", root / EXPORTS_DIR, root / TRUTH_DIR):
+            shutil.rmtree(generated, ignore_errors=True)
+    write_company(root, params, force=force)
+    sim_dir = root / ".demandos" / SIMULATION_DIR
+    summary = simulate(params, size, seed, sim_dir, root / TRUTH_DIR, progress=progress)
+    specs = load_specs_or_raise(root)
+    programs = {p.id: p.name for p in specs.channels.programs}
+    exports = write_exports(
+        sim_dir,
+        root / EXPORTS_DIR,
+        programs=programs,
+        currency=params.currency,
+        seed=seed,
+        progress=progress,
+    )
+    result = DemoResult(root=root, simulation=summary, exports=exports)
+    with Workspace.open(root) as ws:
+        for table in TABLES:
+            parts = sorted((sim_dir / table).glob("*.parquet"))
+            if parts:
+                result.loads += ws.load(parts, table=table, progress=progress)
+    return result
