@@ -64,21 +64,22 @@ class RichProgress:
     def finish(self) -> None:
         if self._task is not None:
             task = self._progress.tasks[self._task]
-            self._progress.update(
-                self._task,
-                completed=task.total or task.completed,
-                total=task.total or task.completed or 1,
-            )
+            total = task.total if task.total is not None else 1
+            self._progress.update(self._task, total=total, completed=total)
             self._task = None
 
     def note(self, message: str) -> None:
         self._console.print(message)
 
 
-def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
+def table(
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, numeric: bool = False
+) -> Table:
+    """A table; columns named in NUMERIC (or all but the first, with ``numeric``) align right."""
     out = Table(title=title, title_justify="left")
-    for column in columns:
-        out.add_column(column, justify="right" if column in NUMERIC else "left")
+    for index, column in enumerate(columns):
+        right = column in NUMERIC or (numeric and index > 0)
+        out.add_column(column, justify="right" if right else "left")
     for row in rows:
         out.add_row(*("" if v is None else str(v) for v in row))
     return out
@@ -158,6 +159,8 @@ def print_demo(result: Any) -> None:
     """Where the demo wrote what, and the company's headline numbers."""
     sim = result.simulation
     totals = sim.totals
+    print_check(result.check, "text")
+    console.print(summary_table(result.root, result.store))
     console.print(
         f"[green]✓[/] demo workspace: {escape(str(result.root))}  "
         f"({sim.size}, seed {sim.seed}, {sim.start} to {sim.end})",
@@ -175,13 +178,14 @@ def print_demo(result: Any) -> None:
         f"({sum(r.inserted + r.updated for r in result.loads):,} rows loaded)",
         highlight=False,
     )
+    money = f" {result.currency}"
     rows = [
         ("leads", f"{totals['leads']:,.0f}"),
         ("opportunities", f"{totals['opportunities']:,.0f}"),
-        ("pipeline created", f"{totals['pipeline']:,.0f}"),
+        ("pipeline created", f"{totals['pipeline']:,.0f}{money}"),
         ("won deals", f"{totals['won_deals']:,.0f}"),
-        ("won revenue", f"{totals['won_revenue']:,.0f}"),
-        ("media spend", f"{totals['spend']:,.0f}"),
-        ("other demand costs", f"{totals['costs']:,.0f}"),
+        ("won revenue", f"{totals['won_revenue']:,.0f}{money}"),
+        ("media spend", f"{totals['spend']:,.0f}{money}"),
+        ("people, tools, agency, other", f"{totals['costs']:,.0f}{money}"),
     ]
-    console.print(table("18 months of the simulated company", ["", "total"], rows))
+    console.print(table("18 months of the simulated company", ["", "total"], rows, numeric=True))

@@ -11,14 +11,15 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from demandos.errors import WorkspaceError
+from demandos.errors import CheckReport, WorkspaceError
 from demandos.intake.canonical import FileLoad
 from demandos.progress import NullProgress, Progress
 from demandos.simulate.company import write_company
 from demandos.simulate.engine import SimulationSummary, simulate
 from demandos.simulate.exports import write_exports
 from demandos.simulate.params import NORTHWIND, SIZES, CompanyParams, Size
-from demandos.spec import load_specs_or_raise
+from demandos.spec import check_workspace, load_specs_or_raise
+from demandos.store.facts import TableSummary
 from demandos.store.schema import TABLES
 from demandos.workspace import Workspace
 
@@ -33,8 +34,11 @@ class DemoResult:
 
     root: Path
     simulation: SimulationSummary
+    currency: str
     exports: list[Path] = field(default_factory=list)
     loads: list[FileLoad] = field(default_factory=list)
+    check: CheckReport = field(default_factory=CheckReport)
+    store: list[TableSummary] = field(default_factory=list)
 
     @property
     def exports_dir(self) -> Path:
@@ -75,10 +79,17 @@ def build_demo(
         seed=seed,
         progress=progress,
     )
-    result = DemoResult(root=root, simulation=summary, exports=exports)
+    result = DemoResult(root=root, simulation=summary, currency=params.currency, exports=exports)
     with Workspace.open(root) as ws:
-        for table in TABLES:
-            parts = sorted((sim_dir / table).glob("*.parquet"))
-            if parts:
-                result.loads += ws.load(parts, table=table, progress=progress)
+        progress.start("Loading into the store", total=len(TABLES))
+        try:
+            for table in TABLES:
+                parts = sorted((sim_dir / table).glob("*.parquet"))
+                if parts:
+                    result.loads += ws.load(parts, table=table)
+                progress.advance()
+        finally:
+            progress.finish()
+        result.store = ws.summary()
+    result.check = check_workspace(root)
     return result

@@ -31,7 +31,7 @@ SIZES: dict[str, SizeParams] = {
     "small": SizeParams(accounts=1_500, people_per_account=7.5, leads_per_day=22.0),
     "medium": SizeParams(accounts=20_000, people_per_account=4.6, leads_per_day=180.0),
     # ≥ 10M touchpoints, ≥ 1M people, ≥ 100k opportunities over 18 months
-    "large": SizeParams(accounts=160_000, people_per_account=6.8, leads_per_day=2_100.0),
+    "large": SizeParams(accounts=370_000, people_per_account=7.0, leads_per_day=4_800.0),
 }
 
 
