@@ -19,6 +19,9 @@ from types import TracebackType
 
 from demandos.errors import CheckReport, WorkspaceError
 from demandos.intake.canonical import FileLoad, load_files
+from demandos.intake.connector import Context
+from demandos.intake.ingest import IngestReport, expand_files, ingest_file
+from demandos.intake.normalize import rules_for
 from demandos.progress import NullProgress, Progress
 from demandos.spec import Specs, check_workspace, load_specs_or_raise, write_starter
 from demandos.store.facts import FactStore, TableSummary, open_facts
@@ -124,6 +127,43 @@ class Workspace:
                     },
                 )
             )
+        return reports
+
+    def ingest(
+        self,
+        paths: list[Path],
+        *,
+        source: str | None = None,
+        progress: Progress | None = None,
+    ) -> list[IngestReport]:
+        """Ingest platform export files (each all or nothing) and record each load in the log."""
+        progress = progress or NullProgress()
+        context = Context(
+            timezone=self.specs.workspace.timezone, currency=self.specs.workspace.currency
+        )
+        reports = []
+        for path in expand_files(paths):
+            started = datetime.now()
+            rules = rules_for(self.specs, self.facts)  # accounts loaded so far resolve people
+            report = ingest_file(
+                self.facts, path, source=source, context=context, rules=rules, progress=progress
+            )
+            self.log.record_load(
+                Load(
+                    batch=f"{datetime.now():%Y%m%dT%H%M%S%f}",
+                    source=report.source,
+                    file=report.file,
+                    file_sha256=report.sha256,
+                    started_at=started,
+                    finished_at=datetime.now(),
+                    counts={
+                        "rows": report.rows,
+                        "quarantined": report.quarantined,
+                        "tables": {t: vars(c) for t, c in report.tables.items()},
+                    },
+                )
+            )
+            reports.append(report)
         return reports
 
     def load_sample(self, *, progress: Progress | None = None) -> list[FileLoad]:

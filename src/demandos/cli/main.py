@@ -117,6 +117,28 @@ def load(
 
 
 @app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Export files or folders.")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Connector name (default: detect from the header).")
+    ] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the connectors and exit.")] = False,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Ingest platform exports (CRM, ads, analytics, email, feedback); bad rows are quarantined."""
+    if list_:
+        from demandos.intake.registry import connectors
+
+        render.print_connectors(connectors().values())
+        return
+    if not paths:
+        raise DemandosError("nothing to ingest", hint="name export files or folders, or --list")
+    with Workspace.open(workspace) as ws, render.RichProgress() as progress:
+        reports = ws.ingest(paths, source=source, progress=progress)
+    render.print_ingest(reports)
+
+
+@app.command()
 def status(workspace: WorkspaceOpt = None) -> None:
     """Summarize the store: every table, its rows and date range."""
     with Workspace.open(workspace) as ws:

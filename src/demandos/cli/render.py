@@ -189,3 +189,43 @@ def print_demo(result: Any) -> None:
         ("people, tools, agency, other", f"{totals['costs']:,.0f}{money}"),
     ]
     console.print(table("18 months of the simulated company", ["", "total"], rows, numeric=True))
+
+
+def print_connectors(connectors: Any) -> None:
+    rows = [(c.name, c.system, "/".join(c.formats), c.description) for c in connectors]
+    console.print(table("Connectors", ["source", "platform", "formats", "export"], sorted(rows)))
+
+
+def print_ingest(reports: Sequence[Any]) -> None:
+    """Per file: rows read, inserted, updated, unchanged, quarantined; then the reasons."""
+    rows = [
+        (
+            Path(r.file).name,
+            r.source,
+            ", ".join(r.tables),
+            r.rows,
+            r.total("inserted"),
+            r.total("updated"),
+            r.total("unchanged"),
+            r.quarantined,
+        )
+        for r in reports
+    ]
+    columns = [
+        "file",
+        "source",
+        "tables",
+        "read",
+        "inserted",
+        "updated",
+        "unchanged",
+        "quarantined",
+    ]
+    console.print(table("Ingested", columns, rows))
+    for r in reports:
+        for reason, count in r.reasons.most_common():
+            console.print(
+                f"  [yellow]quarantined[/] {count} row{'s' * (count != 1)} of "
+                f"{escape(Path(r.file).name)}: {escape(reason)}",
+                highlight=False,
+            )

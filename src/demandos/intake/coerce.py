@@ -21,6 +21,8 @@ import pyarrow as pa
 from demandos.store.schema import QUARANTINE, Column, TableSchema
 
 ROW_NUMBER = "__row"  # 1-based data row number in the source file, added by the reader
+SOURCE_ROW = "__raw"  # optional: the source row as JSON, kept in the quarantine
+FLAGGED = "__reason"  # optional: why a connector or normalizer refuses the row
 
 EXPECTED = {
     "int": "a whole number",
@@ -138,10 +140,16 @@ def coerce(
             if c.name not in raw.column_names
         ]
         problems = [_problem(c, types[c.name], c.required or c.name in schema.key) for c in present]
+        if FLAGGED in raw.column_names:  # a reason the connector or a normalizer found
+            problems.insert(0, f"NULLIF(raw.{_q(FLAGGED)}, '')")
         reason = f"concat_ws('; ', {', '.join(problems)})" if problems else "''"
-        originals = [n for n in raw.column_names if n != ROW_NUMBER]
+        originals = [n for n in raw.column_names if n not in (ROW_NUMBER, FLAGGED, SOURCE_ROW)]
         raw_json = (
-            "to_json(struct_pack(" + ", ".join(f"{_q(n)} := raw.{_q(n)}" for n in originals) + "))"
+            f"raw.{_q(SOURCE_ROW)}"
+            if SOURCE_ROW in raw.column_names  # the row as the source file had it
+            else "to_json(struct_pack("
+            + ", ".join(f"{_q(n)} := raw.{_q(n)}" for n in originals)
+            + "))"
         )
         con.execute(
             f"CREATE TEMP TABLE checked AS SELECT {', '.join(casts)}, "

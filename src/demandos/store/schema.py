@@ -289,6 +289,52 @@ TABLES: dict[str, TableSchema] = {
     )
 }
 
+EXTRA_TABLES: tuple[TableSchema, ...] = (
+    # Aggregates platforms export without people in them: web analytics and email sends. They
+    # carry the Tier 4 channel KPIs (sessions, email open and click rates).
+    TableSchema(
+        "web_sessions",
+        grain="day × source / medium / campaign",
+        key=("date", "source", "medium", "campaign"),
+        time_column="date",
+        columns=(
+            _c("date", "date", required=True),
+            _c("source", required=True),
+            _c("medium", required=True),
+            _c("campaign", required=True, description="'(not set)' when the visit had none"),
+            _c("channel", description="from the utm rules of channels.yaml"),
+            _c("program_id"),
+            _c("sessions", "int", required=True),
+            _c("engaged_sessions", "int"),
+            _c("new_users", "int"),
+            _c("key_events", "float"),
+        ),
+    ),
+    TableSchema(
+        "email_campaigns",
+        grain="one email send",
+        key=("campaign_id",),
+        time_column="send_time",
+        columns=(
+            _c("campaign_id", required=True),
+            _c("channel"),
+            _c("program_id"),
+            _c("title", required=True),
+            _c("subject"),
+            _c("send_time", "timestamp", required=True),
+            _c("list_name"),
+            _c("recipients", "int", required=True),
+            _c("delivered", "int"),
+            _c("unique_opens", "int"),
+            _c("unique_clicks", "int"),
+            _c("unsubscribes", "int"),
+            _c("hard_bounces", "int"),
+            _c("soft_bounces", "int"),
+        ),
+    ),
+)
+TABLES.update({t.name: t for t in EXTRA_TABLES})
+
 # Rows that could not be read: never dropped, always shown.
 QUARANTINE = TableSchema(
     "quarantine",

@@ -1,0 +1,122 @@
+"""What a connector is: a platform's export format, and how its rows become canonical rows.
+
+A connector module declares one ``Connector`` and registers it (``registry.register``). It says
+how to recognize the file (the header columns that identify it), where the header is (preamble
+lines, comment lines), which rows are not data (total rows, report footers), and how its columns
+map to canonical tables — as DuckDB SQL over the raw text columns. It does not cast: values that
+don't parse stay as the source wrote them, so the common step (``coerce``) quarantines the row
+with the value and a reason a person can act on.
+
+    @register
+    class GoogleAdsCampaigns(Connector):
+        name = "google_ads"
+        system = "Google Ads"
+        signature = ("Campaign", "Day", "Cost", "Impr.")
+        footer = r"^Total:"
+        outputs = {"spend": '''SELECT … FROM raw'''}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+
+@dataclass(frozen=True)
+class Header:
+    """What a reader found at the top of a file."""
+
+    columns: tuple[str, ...]
+    preamble: tuple[str, ...] = ()  # the lines before the header, as text
+    line: int = 0  # 0-based index of the header line (CSV) or row (XLSX)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What translation may depend on: the workspace's settings, never the terminal."""
+
+    timezone: str = "UTC"
+    currency: str = "USD"
+    source_timezone: str | None = None  # overrides a connector's own, from --timezone
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+class Connector:
+    """A platform's export format. Subclasses set the class attributes; most need no methods."""
+
+    name: ClassVar[str]  # "hubspot_contacts": what --source takes
+    system: ClassVar[str]  # "HubSpot": the platform a person knows
+    description: ClassVar[str]  # which export, from where in the platform's UI or API
+    formats: ClassVar[tuple[str, ...]] = (".csv",)
+    signature: ClassVar[tuple[str, ...]]  # header columns that, all present, identify the file
+    required: ClassVar[tuple[str, ...]] = ()  # header columns it cannot do without
+    comment: ClassVar[str | None] = None  # lines starting with this are not data ("#" in GA4)
+    footer: ClassVar[str | None] = None  # regex on a row's first non-empty cell: not data
+    timezone: ClassVar[str | None] = None  # the zone the platform writes times in (None: workspace)
+    outputs: ClassVar[Mapping[str, str]]  # canonical table -> SELECT over the view ``raw``
+
+    def matches(self, header: Header) -> bool:
+        """True when every signature column is in the header."""
+        present = {c.strip().lower() for c in header.columns}
+        return all(s.lower() in present for s in self.signature)
+
+    def missing(self, header: Header) -> list[str]:
+        present = {c.strip().lower() for c in header.columns}
+        return [c for c in (self.required or self.signature) if c.lower() not in present]
+
+    def is_footer(self, first_cell: str) -> bool:
+        return bool(self.footer and re.search(self.footer, first_cell.strip()))
+
+    def sql(self, table: str, context: Context) -> str:
+        """The SELECT that makes ``table`` from the view ``raw``; override to use ``context``."""
+        return self.outputs[table]
+
+    def source_zone(self, context: Context) -> str:
+        return context.source_timezone or self.timezone or context.timezone
+
+    def __repr__(self) -> str:
+        return f"<connector {self.name}>"
+
+
+def col(name: str) -> str:
+    """A raw column as a SQL identifier: ``col("Impr.")`` → ``"Impr."``."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def number(name: str, *, thousands: str = ",", percent: bool = False) -> str:
+    """A number as the platform writes it (thousands separators, ``--`` for none) → plain text.
+
+    Anything else (a currency symbol the platform never writes, letters) is left as it was, so
+    the row is quarantined with that value.
+    """
+    raw = f"trim({col(name)})"
+    cleaned = f"replace({raw}, '{thousands}', '')" if thousands else raw
+    if percent:
+        cleaned = f"CAST(TRY_CAST(rtrim({cleaned}, '%') AS DOUBLE) / 100 AS VARCHAR)"
+    pattern = r"^-?[0-9][0-9,]*(\.[0-9]+)?%?$" if thousands else r"^-?[0-9]+(\.[0-9]+)?%?$"
+    return (
+        f"CASE WHEN {raw} IN ('', '--', '-') THEN NULL "
+        f"WHEN regexp_matches({raw}, '{pattern}') THEN {cleaned} ELSE {raw} END"
+    )
+
+
+def when(
+    name: str,
+    formats: Sequence[str],
+    *,
+    zone_from: str | None = None,
+    zone_to: str | None = None,
+    date_only: bool = False,
+) -> str:
+    """A date or time in one of ``formats`` (strptime) → ISO text in the workspace's zone.
+
+    A value in none of the formats is left as it was (quarantined downstream with its value).
+    """
+    raw = f"NULLIF(trim({col(name)}), '')"
+    parsed = f"try_strptime({raw}, [{', '.join(repr(f) for f in formats)}])"
+    if zone_from and zone_to and zone_from != zone_to:
+        parsed = f"timezone('{zone_to}', timezone('{zone_from}', {parsed}))"
+    out = f"strftime({parsed}, '{'%Y-%m-%d' if date_only else '%Y-%m-%d %H:%M:%S'}')"
+    return f"COALESCE({out}, {raw})"

@@ -1,0 +1,1 @@
+"""One module per export format; each registers its connector (``intake.registry.register``)."""

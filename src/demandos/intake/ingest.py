@@ -1,0 +1,212 @@
+"""Ingest export files: detect the source, read, translate, normalize, check, load — per file,
+all or nothing, with every unreadable row kept in the quarantine with its reason.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from demandos.errors import IntakeError
+from demandos.intake.coerce import (
+    FLAGGED,
+    ROW_NUMBER,
+    SOURCE_ROW,
+    Coerced,
+    coerce,
+    file_sha256,
+    quarantine_rows,
+    reason_kind,
+)
+from demandos.intake.connector import Connector, Context, col
+from demandos.intake.normalize import Rules, normalize
+from demandos.intake.readers import RawFile, read_csv, read_xlsx
+from demandos.intake.registry import detect
+from demandos.progress import NullProgress, Progress
+from demandos.store.facts import FactStore
+from demandos.store.schema import TABLES
+
+
+@dataclass
+class TableCounts:
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+
+
+@dataclass
+class IngestReport:
+    """What happened to one file: counts that equal what the store now holds."""
+
+    file: str
+    source: str
+    sha256: str
+    rows: int = 0  # data rows in the file (totals and footers left out)
+    footers: int = 0
+    quarantined: int = 0  # source rows in the quarantine, once each whatever tables they feed
+    tables: dict[str, TableCounts] = field(default_factory=dict)
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def total(self, what: str) -> int:
+        return sum(getattr(t, what) for t in self.tables.values())
+
+
+SUFFIXES = (".csv", ".xlsx")
+
+
+def expand_files(paths: list[Path]) -> list[Path]:
+    """Files as given, and the export files inside any folder given (recursively, sorted)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in SUFFIXES and not p.name.startswith(("_", "."))
+            )
+            if not found:
+                raise IntakeError("the folder holds no .csv or .xlsx files", file=path)
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+def read_file(path: Path, connector: Connector, header_line: int) -> RawFile:
+    reader = read_xlsx if path.suffix.lower() == ".xlsx" else read_csv
+    raw = reader(path, header_line, connector.footer, connector.comment)
+    missing = connector.missing(raw.header)
+    if missing:
+        raise IntakeError(
+            f"the {connector.system} export lacks column(s) {', '.join(missing)}; "
+            f"found {', '.join(raw.header.columns)}",
+            file=path,
+            source=connector.name,
+            hint=f"export it again from {connector.system} with those columns",
+        )
+    return raw
+
+
+def translate(connector: Connector, raw: pa.Table, context: Context) -> dict[str, pa.Table]:
+    """The connector's SQL over the raw text: one batch of text per canonical table."""
+    con = duckdb.connect()
+    try:
+        con.register("source_rows", raw)
+        names = [n for n in raw.column_names if n != ROW_NUMBER]
+        as_json = "to_json(struct_pack(" + ", ".join(f"{col(n)} := {col(n)}" for n in names) + "))"
+        con.execute(
+            f"CREATE TEMP VIEW raw AS SELECT *, CAST({as_json} AS VARCHAR) AS {SOURCE_ROW} "
+            "FROM source_rows"
+        )
+        out = {}
+        for table in connector.outputs:
+            sql = connector.sql(table, context)
+            out[table] = con.sql(sql).to_arrow_table()
+        return out
+    finally:
+        con.close()
+
+
+def ingest_file(
+    facts: FactStore,
+    path: Path,
+    *,
+    source: str | None = None,
+    context: Context | None = None,
+    rules: Rules | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest one export file in one transaction; the report's counts equal the store's."""
+    progress = progress or NullProgress()
+    context, rules = context or Context(), rules or Rules()
+    connector, header_line = detect(path, source)
+    raw = read_file(path, connector, header_line)
+    report = IngestReport(
+        str(path), connector.name, file_sha256(path), rows=raw.table.num_rows, footers=raw.footers
+    )
+    return ingest_rows(
+        facts, connector, raw, report, context=context, rules=rules, progress=progress
+    )
+
+
+def ingest_rows(
+    facts: FactStore,
+    connector: Connector,
+    raw: RawFile,
+    report: IngestReport,
+    *,
+    context: Context,
+    rules: Rules,
+    progress: Progress,
+) -> IngestReport:
+    """Translate, normalize, check and load rows read from a file or an API page."""
+    batches: dict[str, Coerced] = {}
+    for table, batch in translate(connector, raw.table, context).items():
+        batch = normalize(table, batch, rules)
+        batches[table] = coerce(
+            batch, TABLES[table], source=connector.name, file=report.file, sha256=report.sha256
+        )
+    broken = quarantine_rows(
+        [(row, {"line": text}, reason) for row, text, reason in raw.broken],
+        source=connector.name,
+        file=report.file,
+        sha256=report.sha256,
+        target_table=None,
+    )
+    quarantine = _one_per_row([c.quarantine for c in batches.values()] + [broken])
+    progress.start(f"Loading {Path(report.file).name}", total=len(batches))
+    try:
+        with facts.transaction(source=connector.name) as tx:
+            for table, coerced in batches.items():
+                result = tx.load(table, coerced.rows)
+                report.tables[table] = TableCounts(
+                    read=coerced.read,
+                    inserted=result.inserted,
+                    updated=result.updated,
+                    unchanged=result.unchanged,
+                    quarantined=coerced.quarantine.num_rows,
+                )
+                progress.advance()
+            if quarantine.num_rows:
+                tx.load("quarantine", quarantine)
+    finally:
+        progress.finish()
+    report.quarantined = quarantine.num_rows
+    report.reasons.update(
+        reason_kind(part)
+        for reason in quarantine.column("reason").to_pylist()
+        for part in reason.split("; ")
+    )
+    return report
+
+
+def _one_per_row(tables: list[pa.Table]) -> pa.Table:
+    """A source row that fails in two tables is one quarantine row, with both reasons."""
+    table = pa.concat_tables([t for t in tables if t.num_rows] or tables[:1])
+    if table.num_rows == 0:
+        return table
+    con = duckdb.connect()
+    try:
+        con.register("q", table)
+        return (
+            con.sql(
+                "SELECT file_sha256, row_number, any_value(source) AS source, "
+                "any_value(file) AS file, "
+                "string_agg(DISTINCT target_table, ', ') AS target_table, any_value(raw) AS raw, "
+                "string_agg(DISTINCT reason, '; ') AS reason, any_value(quarantined_at) AS "
+                "quarantined_at FROM q GROUP BY file_sha256, row_number ORDER BY row_number"
+            )
+            .to_arrow_table()
+            .cast(table.schema)
+        )
+    finally:
+        con.close()
+
+
+__all__ = ["FLAGGED", "IngestReport", "TableCounts", "ingest_file", "ingest_rows", "translate"]
