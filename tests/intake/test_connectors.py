@@ -2,11 +2,13 @@
 loaded with nothing quarantined, and what lands in the store adds up to the file.
 
 Every connector ships a fixture ``tests/intake/fixtures/<connector name>.<csv|xlsx>`` in its
-platform's real export format, and an entry in ``EXPECTED`` (rows per canonical table).
+platform's real export format, and beside it ``<connector name>.expected.json``: the rows the
+fixture yields per canonical table.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,12 +23,13 @@ FIXTURES = Path(__file__).with_name("fixtures")
 
 # connector -> {canonical table: rows the fixture yields}
 EXPECTED: dict[str, dict[str, int]] = {
-    "google_ads": {"spend": 4},
+    path.name.removesuffix(".expected.json"): json.loads(path.read_text())
+    for path in sorted(FIXTURES.glob("*.expected.json"))
 }
 
 
 def fixture_for(name: str) -> Path:
-    found = sorted(FIXTURES.glob(f"{name}.*"))
+    found = sorted(p for p in FIXTURES.glob(f"{name}.*") if p.suffix in (".csv", ".xlsx"))
     assert found, f"connector {name} has no fixture in {FIXTURES}"
     return found[0]
 
