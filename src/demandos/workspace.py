@@ -22,6 +22,7 @@ from demandos.intake.canonical import FileLoad, load_files
 from demandos.intake.connector import Context
 from demandos.intake.ingest import IngestReport, expand_files, ingest_file
 from demandos.intake.normalize import rules_for
+from demandos.intake.quarantine import RetryReport, retry
 from demandos.progress import NullProgress, Progress
 from demandos.spec import Specs, check_workspace, load_specs_or_raise, write_starter
 from demandos.store.facts import FactStore, TableSummary, open_facts
@@ -165,6 +166,23 @@ class Workspace:
             )
             reports.append(report)
         return reports
+
+    def intake_context(self) -> Context:
+        return Context(
+            timezone=self.specs.workspace.timezone, currency=self.specs.workspace.currency
+        )
+
+    def retry_quarantine(
+        self, *, file: str | None = None, progress: Progress | None = None
+    ) -> list[RetryReport]:
+        """Read open quarantine rows again with today's rules (after fixing what they said)."""
+        return retry(
+            self.facts,
+            rules=rules_for(self.specs, self.facts),
+            context=self.intake_context(),
+            file=file,
+            progress=progress,
+        )
 
     def load_sample(self, *, progress: Progress | None = None) -> list[FileLoad]:
         """Load the small sample data set bundled with demandos (a few weeks of one company)."""

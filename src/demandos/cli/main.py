@@ -138,6 +138,47 @@ def ingest(
     render.print_ingest(reports)
 
 
+quarantine_app = typer.Typer(help="Rows that could not be read: list, show, retry.")
+app.add_typer(quarantine_app, name="quarantine")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    source: Annotated[str | None, typer.Option(help="Only this connector.")] = None,
+    file: Annotated[str | None, typer.Option(help="Only this file (name or path).")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Open quarantine rows, counted by file and reason."""
+    from demandos.intake.quarantine import summary
+
+    with Workspace.open(workspace) as ws:
+        render.print_quarantine(summary(ws.facts, source=source, file=file))
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    file: Annotated[str, typer.Argument(help="The file (name or path).")],
+    row: Annotated[int, typer.Argument(help="The data row (1 = first row after the header).")],
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """One quarantined row: its reason and raw values."""
+    from demandos.intake.quarantine import show
+
+    with Workspace.open(workspace) as ws:
+        render.print_record(show(ws.facts, file, row))
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(
+    file: Annotated[str | None, typer.Option(help="Only this file (name or path).")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Read open rows again with today's rules, after fixing what their reasons said."""
+    with Workspace.open(workspace) as ws, render.RichProgress() as progress:
+        reports = ws.retry_quarantine(file=file, progress=progress)
+    render.print_retry(reports)
+
+
 @app.command()
 def status(workspace: WorkspaceOpt = None) -> None:
     """Summarize the store: every table, its rows and date range."""

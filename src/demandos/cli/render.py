@@ -229,3 +229,34 @@ def print_ingest(reports: Sequence[Any]) -> None:
                 f"{escape(Path(r.file).name)}: {escape(reason)}",
                 highlight=False,
             )
+
+
+def print_quarantine(groups: Sequence[Any]) -> None:
+    if not groups:
+        console.print("[green]✓[/] the quarantine is empty")
+        return
+    rows = [(Path(g.file).name, g.source, g.rows, g.first_row, g.reason) for g in groups]
+    console.print(table("Quarantine", ["file", "source", "rows", "first row", "reason"], rows))
+    console.print("  see one: demandos quarantine show FILE ROW", highlight=False)
+
+
+def print_record(record: dict[str, Any]) -> None:
+    for key in ("file", "row_number", "source", "target_table", "reason", "quarantined_at"):
+        console.print(f"[bold]{key}[/]: {escape(str(record.get(key)))}", highlight=False)
+    console.print("[bold]raw values[/]:")
+    for key, value in record["raw"].items():
+        console.print(f"  {escape(str(key))}: {escape(repr(value))}", highlight=False)
+
+
+def print_retry(reports: Sequence[Any]) -> None:
+    rows = [
+        (Path(r.file).name, r.source, r.retried, r.loaded, r.still_quarantined) for r in reports
+    ]
+    console.print(
+        table(
+            "Retried",
+            ["file", "source", "retried", "loaded", "still quarantined"],
+            rows,
+            numeric=True,
+        )
+    )

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from demandos.errors import IntakeError
 from demandos.intake.coerce import ROW_NUMBER, coerce, file_sha256, reason_kind
+from demandos.intake.ingest import first_seen
 from demandos.progress import NullProgress, Progress
 from demandos.store.facts import FactStore
 from demandos.store.schema import TABLES, TableSchema
@@ -177,7 +178,7 @@ def load_files(
                 report.updated += result.updated
                 report.unchanged += result.unchanged
                 if coerced.quarantine.num_rows:
-                    tx.load("quarantine", coerced.quarantine)
+                    tx.load("quarantine", first_seen(store, coerced.quarantine))
                 progress.advance()
     finally:
         progress.finish()

@@ -163,7 +163,7 @@ def coerce(
         bad = con.sql(
             "SELECT ? AS file_sha256, __row AS row_number, ? AS source, ? AS file, "
             "? AS target_table, __raw AS raw, __reason AS reason, "
-            "CAST(? AS TIMESTAMP) AS quarantined_at "
+            "CAST(? AS TIMESTAMP) AS quarantined_at, CAST(NULL AS TIMESTAMP) AS resolved_at "
             "FROM checked WHERE __reason <> '' ORDER BY __row",
             params=[sha256, source, file, schema.name, now],
         ).to_arrow_table()
@@ -197,6 +197,7 @@ def quarantine_rows(
                 "raw": json.dumps(values, default=str, ensure_ascii=False),
                 "reason": reason,
                 "quarantined_at": now,
+                "resolved_at": None,
             }
             for number, values, reason in rows
         ],

@@ -28,7 +28,7 @@ from demandos.intake.readers import RawFile, read_csv, read_xlsx
 from demandos.intake.registry import detect
 from demandos.progress import NullProgress, Progress
 from demandos.store.facts import FactStore
-from demandos.store.schema import TABLES
+from demandos.store.schema import QUARANTINE, TABLES
 
 
 @dataclass
@@ -50,6 +50,7 @@ class IngestReport:
     rows: int = 0  # data rows in the file (totals and footers left out)
     footers: int = 0
     quarantined: int = 0  # source rows in the quarantine, once each whatever tables they feed
+    quarantined_rows: list[int] = field(default_factory=list)
     tables: dict[str, TableCounts] = field(default_factory=dict)
     reasons: Counter[str] = field(default_factory=Counter)
 
@@ -174,16 +175,47 @@ def ingest_rows(
                 )
                 progress.advance()
             if quarantine.num_rows:
-                tx.load("quarantine", quarantine)
+                tx.load("quarantine", first_seen(facts, quarantine))
     finally:
         progress.finish()
     report.quarantined = quarantine.num_rows
+    report.quarantined_rows = quarantine.column("row_number").to_pylist()
     report.reasons.update(
         reason_kind(part)
         for reason in quarantine.column("reason").to_pylist()
         for part in reason.split("; ")
     )
     return report
+
+
+def first_seen(facts: FactStore, rows: pa.Table) -> pa.Table:
+    """``rows`` with the ``quarantined_at`` of rows already in the quarantine kept as it was."""
+    if rows.num_rows == 0:
+        return rows
+    known = facts.table("quarantine")
+    shas = list(set(rows.column("file_sha256").to_pylist()))
+    existing = (
+        known.filter(known.file_sha256.isin(shas))
+        .select("file_sha256", "row_number", "quarantined_at")
+        .to_pyarrow()
+    )
+    if existing.num_rows == 0:
+        return rows
+    con = duckdb.connect()
+    try:
+        con.register("new", rows)
+        con.register("old", existing)
+        return (
+            con.sql(
+                "SELECT n.* REPLACE (COALESCE(o.quarantined_at, n.quarantined_at) "
+                "AS quarantined_at) "
+                "FROM new n LEFT JOIN old o USING (file_sha256, row_number) ORDER BY n.row_number"
+            )
+            .to_arrow_table()
+            .cast(QUARANTINE.arrow_schema())
+        )
+    finally:
+        con.close()
 
 
 def _one_per_row(tables: list[pa.Table]) -> pa.Table:
@@ -200,7 +232,8 @@ def _one_per_row(tables: list[pa.Table]) -> pa.Table:
                 "any_value(file) AS file, "
                 "string_agg(DISTINCT target_table, ', ') AS target_table, any_value(raw) AS raw, "
                 "string_agg(DISTINCT reason, '; ') AS reason, any_value(quarantined_at) AS "
-                "quarantined_at FROM q GROUP BY file_sha256, row_number ORDER BY row_number"
+                "quarantined_at, CAST(NULL AS TIMESTAMP) AS resolved_at "
+                "FROM q GROUP BY file_sha256, row_number ORDER BY row_number"
             )
             .to_arrow_table()
             .cast(table.schema)

@@ -169,7 +169,7 @@ def _convert(con: duckdb.DuckDBPyConnection, current: str, rules: Rules) -> str:
     amount = "TRY_CAST(b.amount AS DOUBLE)"
     con.execute(
         f"CREATE TEMP TABLE converted AS SELECT b.* REPLACE ("
-        f"CASE WHEN {foreign} AND {amount} IS NOT NULL "
+        f"CASE WHEN {foreign} AND {amount} IS NOT NULL AND {rate} IS NOT NULL "
         f"THEN CAST({amount} * {rate} AS VARCHAR) ELSE b.amount END AS amount, "
         f"CASE WHEN {foreign} THEN '{workspace}' ELSE b.currency END AS currency, "
         f"CASE WHEN {foreign} AND {rate} IS NULL THEN 'no exchange rate for ' || "

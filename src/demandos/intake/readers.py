@@ -132,7 +132,7 @@ def read_csv(path: Path, header_line: int, footer: str | None, comment: str | No
             footers += 1
             continue
         reason = (
-            f"the row has {len(next(csv.reader([text]), []))} cells; the header has {len(columns)}"
+            f"the row has {len(next(csv.reader([text]), []))} cells, the header has {len(columns)}"
         )
         broken.append((data_row or 0, text, reason))
     total = table.num_rows + len(skipped)

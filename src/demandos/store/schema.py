@@ -350,6 +350,7 @@ QUARANTINE = TableSchema(
         _c("raw", required=True, description="the row's raw values as JSON"),
         _c("reason", required=True),
         _c("quarantined_at", "timestamp", required=True),
+        _c("resolved_at", "timestamp", description="set when a retry loaded the row"),
     ),
 )
 

@@ -1,0 +1,87 @@
+"""Quarantine round trip: bad rows kept with reasons, listed, shown, and retried after a fix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from demandos import Workspace
+from demandos.cli.main import app
+from demandos.intake.quarantine import open_rows, show, summary
+from demandos.simulate.company import write_company
+from demandos.simulate.params import NORTHWIND
+
+GOOGLE_ADS = """Campaign report
+"November 1, 2026 - November 2, 2026"
+Campaign status,Campaign,Campaign type,Day,Currency code,Cost,Impr.,Clicks,CTR,Avg. CPC,Conversions,Cost / conv.,Conv. rate
+Enabled,Google - AP automation high intent,Search,2026-11-01,USD,100.00,1000,10,1.00%,10.00,1.00,100.00,10.00%
+Enabled,Google - competitor terms,Search,2026-11-01,EUR,50.00,500,5,1.00%,10.00,0.00,--,0.00%
+Enabled,Google - competitor terms,Search,2026-11-02,USD,$40.00,400,4,1.00%,10.00,0.00,--,0.00%
+Enabled,Google - competitor terms,Search,2026-11-31,USD,30.00,300,3,1.00%,10.00,0.00,--,0.00%
+Enabled,Google - competitor terms
+Total: Account,,,,USD,220.00,2200,22,1.00%,10.00,1.00,220.00,4.55%
+"""
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Iterator[Workspace]:
+    write_company(tmp_path / "w", NORTHWIND)
+    with Workspace.open(tmp_path / "w") as workspace:
+        yield workspace
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    path = tmp_path / "google_ads_report.csv"
+    path.write_text(GOOGLE_ADS, encoding="utf-8")
+    return path
+
+
+def test_bad_rows_are_kept_with_reasons_and_counted_once(ws: Workspace, export: Path) -> None:
+    [report] = ws.ingest([export])
+    assert (report.rows, report.total("inserted"), report.quarantined) == (4, 1, 4)
+    reasons = {r["row_number"]: r["reason"] for r in open_rows(ws.facts).to_pyarrow().to_pylist()}
+    assert reasons[2] == "no exchange rate for EUR in 2026-11: add it to rates.csv"
+    assert reasons[3].startswith("column amount: '$40.00' is not a number")
+    assert reasons[4].startswith("column date: '2026-11-31' is not a date")
+    assert reasons[5] == "the row has 2 cells, the header has 13"
+    groups = summary(ws.facts)
+    assert sum(g.rows for g in groups) == 4
+    assert show(ws.facts, export.name, 3)["raw"]["Cost"] == "$40.00"
+
+
+def test_reingesting_the_same_file_changes_nothing(ws: Workspace, export: Path) -> None:
+    ws.ingest([export])
+    versions = ws.facts.versions("quarantine").count().execute()
+    [again] = ws.ingest([export])
+    assert again.total("inserted") == again.total("updated") == 0
+    assert ws.facts.versions("quarantine").count().execute() == versions
+
+
+def test_retry_after_adding_the_missing_rate_loads_the_row(ws: Workspace, export: Path) -> None:
+    ws.ingest([export])
+    [before] = ws.retry_quarantine()
+    assert (before.retried, before.loaded) == (4, 0)
+    (ws.root / "rates.csv").write_text("month,currency,rate\n2026-11,EUR,1.10\n")
+    [after] = ws.retry_quarantine()
+    assert (after.retried, after.loaded, after.still_quarantined) == (4, 1, 3)
+    spend = ws.facts.table("spend").to_pyarrow().to_pylist()
+    converted = [r for r in spend if r["program_id"] == "google_competitor"]
+    assert [(r["amount"], r["currency"]) for r in converted] == [(pytest.approx(55.0), "USD")]
+    assert {r["row_number"] for r in open_rows(ws.facts).to_pyarrow().to_pylist()} == {3, 4, 5}
+
+
+def test_cli_lists_shows_and_retries(ws: Workspace, export: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(export), "-w", str(ws.root)]).exit_code == 0
+    listed = runner.invoke(app, ["quarantine", "list", "-w", str(ws.root)])
+    assert listed.exit_code == 0 and "add it to rates.csv" in listed.output
+    shown = runner.invoke(app, ["quarantine", "show", export.name, "3", "-w", str(ws.root)])
+    assert shown.exit_code == 0 and "$40.00" in shown.output
+    missing = runner.invoke(app, ["quarantine", "show", export.name, "99", "-w", str(ws.root)])
+    assert missing.exit_code != 0
+    retried = runner.invoke(app, ["quarantine", "retry", "-w", str(ws.root)])
+    assert retried.exit_code == 0 and "still quarantined" in retried.output
