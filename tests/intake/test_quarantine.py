@@ -14,16 +14,8 @@ from demandos.intake.quarantine import open_rows, show, summary
 from demandos.simulate.company import write_company
 from demandos.simulate.params import NORTHWIND
 
-GOOGLE_ADS = """Campaign report
-"November 1, 2026 - November 2, 2026"
-Campaign status,Campaign,Campaign type,Day,Currency code,Cost,Impr.,Clicks,CTR,Avg. CPC,Conversions,Cost / conv.,Conv. rate
-Enabled,Google - AP automation high intent,Search,2026-11-01,USD,100.00,1000,10,1.00%,10.00,1.00,100.00,10.00%
-Enabled,Google - competitor terms,Search,2026-11-01,EUR,50.00,500,5,1.00%,10.00,0.00,--,0.00%
-Enabled,Google - competitor terms,Search,2026-11-02,USD,$40.00,400,4,1.00%,10.00,0.00,--,0.00%
-Enabled,Google - competitor terms,Search,2026-11-31,USD,30.00,300,3,1.00%,10.00,0.00,--,0.00%
-Enabled,Google - competitor terms
-Total: Account,,,,USD,220.00,2200,22,1.00%,10.00,1.00,220.00,4.55%
-"""
+# A Google Ads export with a foreign currency, a symbol, a bad date and a cut row.
+BAD_EXPORT = Path(__file__).with_name("fixtures") / "bad_google_ads.csv"
 
 
 @pytest.fixture
@@ -36,7 +28,7 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
 @pytest.fixture
 def export(tmp_path: Path) -> Path:
     path = tmp_path / "google_ads_report.csv"
-    path.write_text(GOOGLE_ADS, encoding="utf-8")
+    path.write_bytes(BAD_EXPORT.read_bytes())
     return path
 
 
