@@ -135,13 +135,7 @@ def print_loads(reports: Sequence[Any]) -> None:
     ]
     columns = ["file", "table", "read", "inserted", "updated", "unchanged", "quarantined"]
     console.print(table("Loaded", columns, rows))
-    for r in reports:
-        for reason, count in r.reasons.most_common():
-            console.print(
-                f"  [yellow]quarantined[/] {count} row{'s' * (count != 1)} of "
-                f"{escape(Path(r.file).name)}: {escape(reason)}",
-                highlight=False,
-            )
+    _print_reasons(reports)
 
 
 def summary_table(root: Path, summaries: Sequence[Any]) -> Table:
@@ -222,13 +216,7 @@ def print_ingest(reports: Sequence[Any]) -> None:
         "quarantined",
     ]
     console.print(table("Ingested", columns, rows))
-    for r in reports:
-        for reason, count in r.reasons.most_common():
-            console.print(
-                f"  [yellow]quarantined[/] {count} row{'s' * (count != 1)} of "
-                f"{escape(Path(r.file).name)}: {escape(reason)}",
-                highlight=False,
-            )
+    _print_reasons(reports)
 
 
 def print_quarantine(groups: Sequence[Any]) -> None:
@@ -260,3 +248,14 @@ def print_retry(reports: Sequence[Any]) -> None:
             numeric=True,
         )
     )
+
+
+def _print_reasons(reports: Sequence[Any]) -> None:
+    """Why rows of each file went to the quarantine, most frequent reason first."""
+    for r in reports:
+        for reason, count in r.reasons.most_common():
+            console.print(
+                f"  [yellow]quarantined[/] {_plural(count, 'row')} of "
+                f"{escape(Path(r.file).name)}: {escape(reason)}",
+                highlight=False,
+            )
