@@ -11,8 +11,10 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from demandos.errors import CheckReport, WorkspaceError
+from demandos.errors import CheckReport, IntakeError, WorkspaceError
 from demandos.intake.canonical import FileLoad
+from demandos.intake.ingest import IngestReport
+from demandos.intake.registry import connector, detect
 from demandos.progress import NullProgress, Progress
 from demandos.simulate.company import write_company
 from demandos.simulate.engine import SimulationSummary, simulate
@@ -37,6 +39,7 @@ class DemoResult:
     currency: str
     exports: list[Path] = field(default_factory=list)
     loads: list[FileLoad] = field(default_factory=list)
+    ingested: list[IngestReport] = field(default_factory=list)
     check: CheckReport = field(default_factory=CheckReport)
     store: list[TableSummary] = field(default_factory=list)
 
@@ -47,6 +50,26 @@ class DemoResult:
     @property
     def truth_dir(self) -> Path:
         return self.root / TRUTH_DIR
+
+
+# Connectors whose rows others refer to come first: people find their accounts by company id or
+# email domain, deal history finds its deals.
+FIRST = ("hubspot_companies", "hubspot_contacts", "hubspot_deals")
+
+
+def ingest_plan(exports: list[Path]) -> list[tuple[Path, str]]:
+    """Each export file a connector reads, with that connector, in dependency order."""
+    plan = []
+    for path in exports:
+        if path.name.startswith("_"):
+            continue
+        try:
+            found, _ = detect(path)
+        except IntakeError:
+            continue  # no connector reads this export yet: its tables load from the simulation
+        plan.append((path, found.name))
+    rank = {name: i for i, name in enumerate(FIRST)}
+    return sorted(plan, key=lambda item: (rank.get(item[1], len(FIRST)), str(item[0])))
 
 
 def build_demo(
@@ -81,12 +104,22 @@ def build_demo(
     )
     result = DemoResult(root=root, simulation=summary, currency=params.currency, exports=exports)
     with Workspace.open(root) as ws:
-        progress.start("Loading into the store", total=len(TABLES))
+        plan = ingest_plan(exports)
+        progress.start("Ingesting the platform exports", total=len(plan))
         try:
-            for table in TABLES:
-                parts = sorted((sim_dir / table).glob("*.parquet"))
-                if parts:
-                    result.loads += ws.load(parts, table=table)
+            for path, name in plan:
+                result.ingested += ws.ingest([path], source=name)
+                progress.advance()
+        finally:
+            progress.finish()
+        fed = {t for _, name in plan for t in connector(name).outputs}
+        rest = [t for t in TABLES if t not in fed and any((sim_dir / t).glob("*.parquet"))]
+        progress.start(
+            "Loading what no platform exports (content library, audiences)", total=len(rest)
+        )
+        try:
+            for table in rest:
+                result.loads += ws.load(sorted((sim_dir / table).glob("*.parquet")), table=table)
                 progress.advance()
         finally:
             progress.finish()
