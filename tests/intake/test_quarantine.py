@@ -77,3 +77,24 @@ def test_cli_lists_shows_and_retries(ws: Workspace, export: Path) -> None:
     assert missing.exit_code != 0
     retried = runner.invoke(app, ["quarantine", "retry", "-w", str(ws.root)])
     assert retried.exit_code == 0 and "still quarantined" in retried.output
+
+
+def test_a_known_program_without_utm_takes_its_channel(ws: Workspace, tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from demandos.intake.normalize import normalize, rules_for
+
+    batch = pa.table(
+        {
+            "channel": pa.array([None, None], pa.string()),
+            "program_id": pa.array([None, None], pa.string()),
+            "utm_source": ["", "google"],
+            "utm_medium": ["", "cpc"],
+            "utm_campaign": ["Month-end masterclass webinars", "Google - competitor terms"],
+        }
+    )
+    out = normalize("touchpoints", batch, rules_for(ws.specs, ws.facts)).to_pylist()
+    assert [(r["channel"], r["program_id"]) for r in out] == [
+        ("webinars", "month_end_webinars"),
+        ("google_ads", "google_competitor"),
+    ]

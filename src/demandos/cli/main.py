@@ -138,6 +138,29 @@ def ingest(
     render.print_ingest(reports)
 
 
+@app.command()
+def sync(
+    system: Annotated[
+        Literal["hubspot", "salesforce"], typer.Argument(help="The CRM to pull from.")
+    ],
+    full: Annotated[
+        bool, typer.Option("--full", help="Read every record, not only changes.")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Pull what changed in HubSpot or Salesforce since the last sync (credentials from env)."""
+    try:
+        from demandos.intake.api.sync import sync as run_sync
+    except ImportError as exc:
+        raise DemandosError(
+            f"API sync needs packages that are not installed ({exc.name})",
+            hint="pip install 'demandos[sync]'",
+        ) from exc
+    with Workspace.open(workspace) as ws, render.RichProgress() as progress:
+        reports = run_sync(ws, system, full=full, progress=progress)
+    render.print_sync(reports)
+
+
 quarantine_app = typer.Typer(help="Rows that could not be read: list, show, retry.")
 app.add_typer(quarantine_app, name="quarantine")
 

@@ -259,3 +259,40 @@ def _print_reasons(reports: Sequence[Any]) -> None:
                 f"{escape(Path(r.file).name)}: {escape(reason)}",
                 highlight=False,
             )
+
+
+def print_sync(reports: Sequence[Any]) -> None:
+    rows = [
+        (
+            r.object,
+            r.since or "—",
+            r.cursor or "—",
+            r.pages,
+            r.fetched,
+            r.total("inserted"),
+            r.total("updated"),
+            r.total("unchanged"),
+            r.quarantined,
+        )
+        for r in reports
+    ]
+    columns = [
+        "object",
+        "since",
+        "cursor",
+        "pages",
+        "fetched",
+        "inserted",
+        "updated",
+        "unchanged",
+        "quarantined",
+    ]
+    console.print(table("Synced", columns, rows))
+    _print_reasons([_Named(r.object, r.reasons) for r in reports])
+
+
+class _Named:
+    """A report-like pair for ``_print_reasons``: a name where a file would be."""
+
+    def __init__(self, file: str, reasons: Any) -> None:
+        self.file, self.reasons = file, reasons

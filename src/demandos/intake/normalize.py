@@ -38,6 +38,7 @@ class Rules:
     currency: str = "USD"
     utm: tuple[UtmRule, ...] = ()
     programs: dict[str, str] = field(default_factory=dict)  # lower(id or name) -> program id
+    program_channels: dict[str, str] = field(default_factory=dict)  # program id -> channel id
     rates: pa.Table | None = None  # month (date), currency, rate (1 unit in workspace currency)
     domains: pa.Table | None = None  # domain, account_id: accounts already in the store
 
@@ -133,6 +134,22 @@ def _channels(con: duckdb.DuckDBPyConnection, current: str, rules: Rules) -> str
         f"AND lower(COALESCE(b.utm_campaign, '')) LIKE r.campaign ESCAPE '\\' "
         f"ORDER BY r.priority LIMIT 1)) AS channel{program}) FROM {current} b"
     )
+    if program and rules.program_channels:  # no UTM rule matched: the program's own channel
+        con.register(
+            "program_channels",
+            pa.table(
+                {
+                    "program_id": pa.array(list(rules.program_channels), pa.string()),
+                    "channel": pa.array(list(rules.program_channels.values()), pa.string()),
+                }
+            ),
+        )
+        con.execute(
+            "CREATE TEMP TABLE with_program_channels AS SELECT w.* REPLACE (COALESCE(w.channel, "
+            "(SELECT pc.channel FROM program_channels pc WHERE pc.program_id = w.program_id)) "
+            "AS channel) FROM with_channels w"
+        )
+        return "with_program_channels"
     return "with_channels"
 
 
@@ -205,6 +222,7 @@ def rules_for(specs: Specs, facts: FactStore) -> Rules:
         currency=specs.workspace.currency,
         utm=utm,
         programs=programs,
+        program_channels={p.id: p.channel for p in specs.channels.programs},
         rates=read_rates(specs.root / "rates.csv"),
         domains=domains,
     )
