@@ -28,6 +28,7 @@ from demandos.simulate.exports import (
     survey,
     write_exports,
 )
+from demandos.simulate.exports.formats import us_datetime
 
 US_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 HUBSPOT_TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$")
@@ -213,6 +214,60 @@ def test_salesforce_history_has_the_report_footer(
     assert set(first_from.values()) == {""}
     edit = t.column("Edit Date")
     assert all(re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d\d [AP]M", v) for v in edit)
+
+
+def test_salesforce_campaign_members_hold_every_touch_of_a_known_person(
+    run: tuple[Path, Path], injected: dict[str, list[dict[str, str]]]
+) -> None:
+    sim, out = run
+    t = read_export(out, salesforce.CAMPAIGN_MEMBERS)
+    known = "SELECT count(*) FROM touchpoints WHERE person_id IN (SELECT person_id FROM people)"
+    n = sql(sim, known)[0][0]
+    assert t.footer[1] == [f"Grand Totals ({n} records)"]
+    assert t.footer[3:] == [
+        ["Confidential Information - Do Not Distribute"],
+        ["Copyright (c) 2000-2025 salesforce.com, inc. All rights reserved."],
+    ]
+    raw = (out / salesforce.CAMPAIGN_MEMBERS.path).read_text(encoding="utf-8")
+    assert all(line.startswith('"') for line in raw.splitlines() if line)  # every field quoted
+    problems = injected[salesforce.CAMPAIGN_MEMBERS.path]
+    assert {p["kind"] for p in problems} == {"duplicate_row", "blank_required", "bad_date"}
+    rows = [dict(zip(t.header, r, strict=True)) for r in without_duplicates(t, problems)]
+    assert len(rows) == n
+    touches = {
+        r[0]: r[1:]
+        for r in sql(
+            sim,
+            "SELECT t.touch_id, t.ts, t.touch_type, t.utm_source, t.utm_medium, p.account_id, "
+            "p.email FROM touchpoints t JOIN people p USING (person_id)",
+        )
+    }
+    assert [r["Touch ID"] for r in rows] == sorted(touches)  # one row per touch, by id
+    bad = {p["value"] for p in problems if p["kind"] == "bad_date"}
+    for r in rows:
+        ts, kind, source, medium, account, email = touches[r["Touch ID"]]
+        if r["Touch Date"] not in bad:
+            assert r["Touch Date"] == us_datetime(ts)
+        assert r["Touch Type"] in (kind, "")  # "" where a blank was injected
+        assert (r["UTM Source"], r["UTM Medium"], r["Email"]) == (source, medium, email or "")
+        contact = account is not None  # a person with an account is a contact, else a lead
+        assert r["Member Type"] == ("Contact" if contact else "Lead")
+        assert r["Lead/Contact ID"][:3] == ("003" if contact else "00Q")
+        assert r["Account ID"][:3] == ("001" if contact else "")
+        assert (r["Responded"] == "1") == (r["First Responded Date"] != "")
+    assert {r["Member Type"] for r in rows} == {"Contact", "Lead"}
+    # a member joins its campaign at its first touch; a campaign has one id and a name
+    members: dict[tuple[str, str], list[str]] = {}
+    for r in rows:
+        members.setdefault((r["Campaign ID"], r["Lead/Contact ID"]), []).append(r["Created Date"])
+    assert all(len(set(created)) == 1 for created in members.values())
+    campaigns = {(r["Campaign ID"], r["Campaign Name"], r["Campaign Type"]) for r in rows}
+    assert len({c[0] for c in campaigns}) == len(campaigns)
+    assert all(re.fullmatch(r"701[0-9A-Za-z]{15}", c[0]) for c in campaigns)
+    # the fixture's touches have no program: each channel's catch-all campaign holds them
+    channels = {c[0] for c in sql(sim, "SELECT DISTINCT channel FROM touchpoints")}
+    assert {c[1] for c in campaigns} == {salesforce.unassigned(c) for c in channels}
+    assert ("google_ads - unassigned", "Advertisement") in {(c[1], c[2]) for c in campaigns}
 
 
 def test_salesforce_ids_carry_the_case_safe_suffix() -> None:

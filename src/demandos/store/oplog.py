@@ -1,4 +1,5 @@
-"""The operating log: reviews, decisions, actions, workflow runs, kernel versions and loads.
+"""The operating log: reviews, decisions, actions, workflow runs, kernel versions, loads and the
+cursors of API syncs.
 
 A transactional store with migrations (SQLAlchemy 2 + Alembic): a SQLite file in the workspace's
 ``.demandos`` folder by default (WAL mode, so the server reads while the CLI writes), PostgreSQL
@@ -107,6 +108,22 @@ class Load(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime] = mapped_column(DateTime)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SyncCursor(Base):
+    """How far an API sync of one object has read: the newest modification time loaded.
+
+    ``cursor`` is an ISO 8601 UTC timestamp (``2026-03-04T15:22:10.123Z``), written only after the
+    page that reached it was committed to the fact store; ``rows`` counts the records fetched
+    under this cursor since it was first set.
+    """
+
+    __tablename__ = "sync_cursors"
+    system: Mapped[str] = mapped_column(String(50), primary_key=True)
+    object: Mapped[str] = mapped_column(String(100), primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

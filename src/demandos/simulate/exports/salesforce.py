@@ -1,6 +1,8 @@
-"""Salesforce: an "Opportunity History" report exported as CSV (Export → Details Only → .csv).
+"""Salesforce: report exports as CSV (Export → Details Only → .csv).
 
-File: ``salesforce/opportunity_history.csv``, one row per stage or amount change of a deal.
+Files: ``salesforce/opportunity_history.csv`` (the "Opportunity History" report, one row per
+stage or amount change of a deal) and ``salesforce/campaign_members.csv`` (a "Campaign Members"
+report, one row per touch; see the campaign members section below).
 
 Layout followed, and where it comes from:
 
@@ -23,6 +25,32 @@ Layout followed, and where it comes from:
   ``"Grand Totals (5700 records)"`` before them). The year is the data's last year.
 
 Injected problems: a duplicated history row; an impossible ``Close Date`` (``2/30/2026``).
+
+Campaign members, and where the layout comes from:
+
+- Field labels of the ``CampaignMember`` object (developer.salesforce.com field reference,
+  "CampaignMember"): ``Campaign ID``, ``Lead/Contact ID``, ``First Name``, ``Last Name``,
+  ``Company (Account)``, ``Email``, ``Responded`` (``HasResponded``), ``Created Date``,
+  ``First Responded Date`` (a date). ``Campaign Name``, ``Campaign Type``, ``Member Type``
+  and ``Member Status`` are the report's column labels as we know them (Campaign Type takes the
+  standard picklist values of the campaign ``Type`` field: Advertisement, Email, Webinar,
+  Conference, Partners, Referral Program, Telemarketing, Other), not confirmed against a real
+  export; ``Account ID`` is the contact's account.
+- A person is a member of a campaign once, but touches a campaign many times (ad clicks, page
+  views, emails). Orgs that report touches in Salesforce keep them as a custom child object of
+  the member, shown by a custom report type "Campaign Members with Touches": one row per touch,
+  the member's and campaign's fields repeated. Its fields: ``Touch ID``, ``Touch Date``,
+  ``Touch Type``, ``Asset ID``, ``UTM Source``, ``UTM Medium``, ``UTM Campaign`` (UTM fields
+  are the custom fields UTM-capture guides add to leads, contacts and members). The member's
+  ``Created Date`` is its first touch of the campaign, ``First Responded Date`` the day of its
+  first responding touch, ``Member Status`` the status its latest touch gave it.
+- Ids: campaigns ``701…``, contacts ``003…`` (a person with an account), leads ``00Q…``
+  (without), accounts ``001…``, numbered in the order of the canonical ids like opportunities.
+  A touch without a person cannot be a campaign member and is left out; a touch without a
+  program belongs to its channel's catch-all campaign (``<channel> - unassigned``).
+- Same quoting, US dates and date-times, footer and user time zone as the history report.
+
+Injected problems: a duplicated row; a blank ``Touch Type``; an impossible ``Touch Date``.
 """
 
 from __future__ import annotations
@@ -33,7 +61,7 @@ from pathlib import Path
 from demandos.simulate.exports.formats import money, to_cents, us_date, us_datetime
 from demandos.simulate.exports.problems import Problem
 from demandos.simulate.exports.registry import ExportContext, register
-from demandos.simulate.exports.writer import CsvStyle, FileSpec
+from demandos.simulate.exports.writer import CsvExport, CsvStyle, FileSpec
 
 HEADER = (
     "Opportunity Owner",
@@ -66,6 +94,96 @@ QUERY = """
     ORDER BY h.opp_id, h.changed_at
 """
 
+MEMBERS_HEADER = (
+    "Campaign Name",
+    "Campaign ID",
+    "Campaign Type",
+    "Member Type",
+    "Lead/Contact ID",
+    "First Name",
+    "Last Name",
+    "Company (Account)",
+    "Account ID",
+    "Email",
+    "Member Status",
+    "Responded",
+    "Created Date",
+    "First Responded Date",
+    "Touch ID",
+    "Touch Date",
+    "Touch Type",
+    "Asset ID",
+    "UTM Source",
+    "UTM Medium",
+    "UTM Campaign",
+)
+MEMBER_PROBLEMS = (
+    Problem("duplicate_row"),
+    Problem("blank_required", "Touch Type"),
+    Problem("bad_date", "Touch Date", date_format="%-m/%-d/%Y %-I:%M %p"),
+)
+CAMPAIGN_MEMBERS = FileSpec(
+    "salesforce/campaign_members.csv",
+    MEMBERS_HEADER,
+    style=CsvStyle(quoting="all"),
+    problems=MEMBER_PROBLEMS,
+)
+# channel → the campaign's Type (the standard picklist of the Campaign object)
+CAMPAIGN_TYPES = {
+    "google_ads": "Advertisement",
+    "linkedin_ads": "Advertisement",
+    "meta_ads": "Advertisement",
+    "newsletter": "Email",
+    "webinars": "Webinar",
+    "events": "Conference",
+    "partners": "Partners",
+    "review_sites": "Referral Program",
+    "outbound_sdr": "Telemarketing",
+}
+# touch type → the member status it gives; the first four count as responses
+MEMBER_STATUS = {
+    "form_fill": "Responded",
+    "content_download": "Responded",
+    "webinar_attend": "Attended",
+    "event_visit": "Attended",
+    "ad_click": "Clicked",
+    "email_click": "Clicked",
+    "partner_referral": "Referred",
+    "page_view": "Visited",
+    "review_visit": "Visited",
+    "sdr_call": "Contacted",
+}
+RESPONDED = ("Responded", "Attended", "Clicked", "Referred")
+_RESPONSES = ", ".join(f"'{t}'" for t, s in MEMBER_STATUS.items() if s in RESPONDED)
+
+# Every touch of a known person, keyed by its campaign: the program, else the channel.
+MEMBER_TOUCHES = """
+    SELECT t.*, COALESCE(t.program_id, '~' || COALESCE(t.channel, '')) AS campaign_key
+    FROM touchpoints t SEMI JOIN people p ON p.person_id = t.person_id
+"""
+MEMBERS_QUERY = f"""
+    WITH t AS ({MEMBER_TOUCHES}),
+    c AS (SELECT campaign_key, row_number() OVER (ORDER BY campaign_key) AS campaign_n
+          FROM (SELECT DISTINCT campaign_key FROM t)),
+    m AS (SELECT person_id, campaign_key, min(ts) AS joined,
+                 min(ts) FILTER (WHERE touch_type IN ({_RESPONSES})) AS first_responded,
+                 arg_max(touch_type, {{'ts': ts, 'id': touch_id}}) AS last_type
+          FROM t GROUP BY person_id, campaign_key),
+    p AS (SELECT person_id, account_id, email, first_name, last_name,
+                 row_number() OVER (ORDER BY person_id) AS person_n FROM people),
+    a AS (SELECT account_id, name, row_number() OVER (ORDER BY account_id) AS account_n
+          FROM accounts)
+    SELECT t.touch_id, t.ts, t.channel, t.program_id, t.asset_id, t.touch_type,
+           t.utm_source, t.utm_medium, t.utm_campaign, c.campaign_n,
+           m.joined, m.first_responded, m.last_type,
+           p.person_n, p.email, p.first_name, p.last_name, a.account_n, a.name AS company
+    FROM t JOIN c USING (campaign_key)
+    JOIN m ON m.person_id = t.person_id AND m.campaign_key = t.campaign_key
+    JOIN p ON p.person_id = t.person_id
+    LEFT JOIN a ON a.account_id = p.account_id
+    ORDER BY t.touch_id
+"""
+
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
@@ -88,9 +206,17 @@ def _flag(value: object) -> str:
     return "" if value is None else ("1" if value else "0")
 
 
-@register("salesforce", "Salesforce", files=(OPPORTUNITY_HISTORY,))
-def export_salesforce(ctx: ExportContext) -> list[Path]:
-    ctx.sim.require("opportunity_history", "opportunities", "accounts")
+def _footer(out: CsvExport, n: int, last: datetime | None) -> None:
+    """The report footer: record count, confidentiality line, copyright up to the data's year."""
+    out.line([])
+    out.line([f"Grand Totals ({n} records)"])
+    out.line([])
+    out.line([CONFIDENTIAL])
+    year = last.year if last else 2000
+    out.line([f"Copyright (c) 2000-{year} salesforce.com, inc. All rights reserved."])
+
+
+def _export_history(ctx: ExportContext) -> Path:
     n = ctx.sim.rows("opportunity_history")
     found = ctx.sim.all("SELECT max(changed_at) AS last FROM opportunity_history")
     last: datetime | None = found[0]["last"]
@@ -113,10 +239,55 @@ def export_salesforce(ctx: ExportContext) -> list[Path]:
                     _flag(r["is_won"]),
                 ]
             )
-        out.line([])
-        out.line([f"Grand Totals ({n} records)"])
-        out.line([])
-        out.line([CONFIDENTIAL])
-        year = last.year if last else 2000
-        out.line([f"Copyright (c) 2000-{year} salesforce.com, inc. All rights reserved."])
-    return [out.path]
+        _footer(out, n, last)
+    return out.path
+
+
+def _export_campaign_members(ctx: ExportContext) -> Path:
+    n = ctx.sim.count(MEMBER_TOUCHES)
+    found = ctx.sim.all(f"SELECT max(ts) AS last FROM ({MEMBER_TOUCHES})")
+    last: datetime | None = found[0]["last"]
+    with ctx.csv(CAMPAIGN_MEMBERS, n_rows=n) as out:
+        for r in ctx.sim.stream(MEMBERS_QUERY):
+            contact = r["account_n"] is not None
+            person = salesforce_id("003" if contact else "00Q", int(r["person_n"]))
+            program = r["program_id"]
+            cells = {
+                "Campaign Name": ctx.campaign(program) if program else unassigned(r["channel"]),
+                "Campaign ID": salesforce_id("701", int(r["campaign_n"])),
+                "Campaign Type": CAMPAIGN_TYPES.get(r["channel"] or "", "Other"),
+                "Member Type": "Contact" if contact else "Lead",
+                "Lead/Contact ID": person,
+                "First Name": r["first_name"] or "",
+                "Last Name": r["last_name"] or "",
+                "Company (Account)": r["company"] or "",
+                "Account ID": salesforce_id("001", int(r["account_n"])) if contact else "",
+                "Email": r["email"] or "",
+                "Member Status": MEMBER_STATUS.get(r["last_type"] or "", "Sent"),
+                "Responded": _flag(r["first_responded"] is not None),
+                "Created Date": us_datetime(r["joined"]),
+                "First Responded Date": (
+                    us_date(r["first_responded"]) if r["first_responded"] else ""
+                ),
+                "Touch ID": r["touch_id"],
+                "Touch Date": us_datetime(r["ts"]),
+                "Touch Type": r["touch_type"] or "",
+                "Asset ID": r["asset_id"] or "",
+                "UTM Source": r["utm_source"] or "",
+                "UTM Medium": r["utm_medium"] or "",
+                "UTM Campaign": r["utm_campaign"] or "",
+            }
+            out.row([cells[h] for h in MEMBERS_HEADER])
+        _footer(out, n, last)
+    return out.path
+
+
+def unassigned(channel: str | None) -> str:
+    """The catch-all campaign of a channel's touches that no program claims."""
+    return f"{channel or 'unknown'} - unassigned"
+
+
+@register("salesforce", "Salesforce", files=(OPPORTUNITY_HISTORY, CAMPAIGN_MEMBERS))
+def export_salesforce(ctx: ExportContext) -> list[Path]:
+    ctx.sim.require("opportunity_history", "opportunities", "accounts", "touchpoints", "people")
+    return [_export_history(ctx), _export_campaign_members(ctx)]

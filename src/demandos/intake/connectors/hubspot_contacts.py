@@ -1,0 +1,97 @@
+"""HubSpot contacts: the Contacts index page exported with all properties (.csv or .xlsx).
+
+Header: ``Record ID``, ``First Name``, ``Last Name``, then properties by label —
+``Became a Lead Date``, ``Became a Marketing Qualified Lead Date``, ``Became a Sales Qualified
+Lead Date``, ``Create Date``, ``Email``, ``Job Title``, ``Original Source``, … — then
+``Associated Company`` and ``Associated Company IDs`` (see ``hubspot_export``). The .xlsx holds
+the same header on the first sheet's first row, with typed cells.
+
+A person's account is the first of ``Associated Company IDs``. A contact without one takes the
+company its colleagues in the same file are associated with — those with the same email domain,
+when they all name one company and the domain is not a free mail provider's — and else, in
+normalization, the stored account whose domain is the email's (ingest companies first). The
+lead source is HubSpot's ``Original Source`` label (``Paid Search``, ``Offline Sources``): which
+of the workspace's channels it stands for is not in the export (offline sources are webinars,
+events and SDR calls alike).
+
+No touchpoint is made from the original source: it summarizes the contact's first visit, it is
+not an interaction with a time and an id of its own, and the touches themselves come from the
+CRM's campaign members (``salesforce_campaign_members``), where it would count twice.
+
+A contact without ``Email`` is refused: HubSpot identifies contacts by email, and without it the
+row cannot be told apart from a duplicate nor matched to an account.
+"""
+
+from __future__ import annotations
+
+from demandos.intake.connector import Connector, Context, col
+from demandos.intake.connectors._sql import cell, flags, rows_with, text
+from demandos.intake.connectors.hubspot_export import (
+    COMPANY_IDS,
+    first_company,
+    moment,
+    not_blank,
+    unreadable,
+)
+from demandos.intake.registry import register
+
+STAGES = {
+    "lead_at": "Became a Lead Date",
+    "mql_at": "Became a Marketing Qualified Lead Date",
+    "sql_at": "Became a Sales Qualified Lead Date",
+}
+OPTIONAL = (*STAGES.values(), "Job Title", "Original Source", COMPANY_IDS)
+# Domains shared by unrelated people: a colleague there says nothing about one's company.
+FREE_MAIL = (
+    "gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com",
+    "msn.com", "icloud.com", "me.com", "aol.com", "gmx.com", "gmx.de", "web.de",
+    "proton.me", "protonmail.com", "yandex.ru", "mail.ru", "qq.com", "163.com",
+)  # fmt: skip
+
+
+def people_sql(zone_from: str | None = None, zone_to: str | None = None) -> str:
+    stages = ",\n".join(
+        f"{moment(label, zone_from, zone_to)} AS {column}" for column, label in STAGES.items()
+    )
+    free = ", ".join(text(d) for d in FREE_MAIL)
+    checks = flags(
+        not_blank("Email", "HubSpot identifies contacts by email"),
+        unreadable("Create Date"),
+        *(unreadable(label) for label in STAGES.values()),
+    )
+    return f"""
+        WITH src AS (
+            SELECT *, {first_company()} AS __company,
+                   lower(trim(split_part({col("Email")}, '@', 2))) AS __domain
+            FROM {rows_with(*OPTIONAL)}
+        ),
+        colleagues AS (
+            SELECT __domain, min(__company) AS __colleague FROM src
+            WHERE __company IS NOT NULL AND __domain <> '' AND __domain NOT IN ({free})
+            GROUP BY __domain HAVING count(DISTINCT __company) = 1
+        )
+        SELECT trim({col("Record ID")}) AS person_id,
+               COALESCE(src.__company, colleagues.__colleague) AS account_id,
+               lower({cell("Email")}) AS email,
+               {cell("Job Title")} AS title,
+               {moment("Create Date", zone_from, zone_to, keep=True)} AS created_at,
+               {stages},
+               {cell("Original Source")} AS lead_source,
+               {checks},
+               __row, __raw
+        FROM src LEFT JOIN colleagues USING (__domain)
+    """
+
+
+@register
+class HubSpotContacts(Connector):
+    name = "hubspot_contacts"
+    system = "HubSpot"
+    description = "Contacts index page → Export, all properties, as .csv or .xlsx"
+    formats = (".csv", ".xlsx")
+    signature = ("Record ID", "First Name", "Last Name", "Email")
+    required = ("Record ID", "Email", "Create Date")
+    outputs = {"people": people_sql()}
+
+    def sql(self, table: str, context: Context) -> str:
+        return people_sql(self.source_zone(context), context.timezone)

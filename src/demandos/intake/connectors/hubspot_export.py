@@ -1,0 +1,74 @@
+"""What HubSpot's CRM exports share: how they write date-times, record ids and associations.
+
+HubSpot exports an object's index page (Contacts, Companies, Deals → Export, "all properties")
+as .csv or .xlsx: ``Record ID`` and the name columns first, then every property by its label,
+then the association columns (``Associated Company IDs``: record ids separated by ``;``, the
+primary company first). Date-times are ``YYYY-MM-DD HH:MM`` in the portal's time zone (typed
+date-time cells in an .xlsx, which the reader writes as ``YYYY-MM-DD HH:MM:SS``); the zone
+defaults to the workspace's, a source zone given at ingest (``Context.source_timezone``)
+overrides it, and times are converted to the workspace's zone. Option properties are written as
+their labels (``Marketing Qualified Lead``, ``Paid Social``, ``Closed won``).
+
+No connector is registered here (the registry imports the module and finds none).
+"""
+
+from __future__ import annotations
+
+from demandos.intake.connector import col, when
+from demandos.intake.connectors._sql import blank, cell, shown, text
+
+TIMES = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d")
+WANT = "HubSpot writes YYYY-MM-DD HH:MM"
+COMPANY_IDS = "Associated Company IDs"
+
+
+def _parsed(name: str, zone_from: str | None, zone_to: str | None) -> str:
+    listed = ", ".join(text(f) for f in TIMES)
+    parsed = f"try_strptime({cell(name)}, [{listed}])"
+    if zone_from and zone_to and zone_from != zone_to:
+        parsed = f"timezone({text(zone_to)}, timezone({text(zone_from)}, {parsed}))"
+    return parsed
+
+
+def moment(
+    name: str,
+    zone_from: str | None = None,
+    zone_to: str | None = None,
+    *,
+    keep: bool = False,
+    date_only: bool = False,
+) -> str:
+    """A HubSpot date-time column as ISO text in the workspace's zone.
+
+    A value that is no date-time is NULL (its row is flagged by :func:`unreadable`), or with
+    ``keep`` stays as written, for a required column the common check must refuse. A date
+    (``date_only``) is the day as written: a close date is a calendar day, not an instant.
+    """
+    if date_only:
+        zone_from = zone_to = None
+    if keep:
+        return when(name, TIMES, zone_from=zone_from, zone_to=zone_to, date_only=date_only)
+    parsed = _parsed(name, zone_from, zone_to)
+    return f"strftime({parsed}, {text('%Y-%m-%d' if date_only else '%Y-%m-%d %H:%M:%S')})"
+
+
+def unreadable(name: str) -> tuple[str, str]:
+    """A flag for a non-empty value that is no HubSpot date-time, naming the file's column."""
+    condition = f"NOT ({blank(name)}) AND {_parsed(name, None, None)} IS NULL"
+    message = f"{text(f'column {name}: ')} || {shown(name)} || {text(f' is not a date ({WANT})')}"
+    return condition, message
+
+
+def not_blank(name: str, why: str) -> tuple[str, str]:
+    """A flag for an empty value the export should always carry."""
+    return blank(name), text(f"column {name}: a value is required ({why})")
+
+
+def first_company(name: str = COMPANY_IDS) -> str:
+    """The first (primary) record id of an association column, NULL when there is none."""
+    return f"NULLIF(trim(split_part({col(name)}, ';', 1)), '')"
+
+
+def stage_key(name: str) -> str:
+    """A deal stage as a key: ``Closed won``, ``closedwon`` and ``Closed - Won`` → closedwon."""
+    return f"lower(regexp_replace(COALESCE({col(name)}, ''), '[^A-Za-z]', '', 'g'))"
