@@ -135,20 +135,39 @@ class Workspace:
         paths: list[Path],
         *,
         source: str | None = None,
+        mapping: Path | None = None,
+        timezone: str | None = None,
         progress: Progress | None = None,
     ) -> list[IngestReport]:
-        """Ingest platform export files (each all or nothing) and record each load in the log."""
+        """Ingest export files, each all or nothing, and record each load in the log.
+
+        ``source`` names the connector (default: detected from the header); ``mapping`` reads
+        files with a mapping file instead (the generic connector); ``timezone`` is the zone the
+        source wrote its times in, when it is not the one the connector assumes.
+        """
+        from demandos.intake.connectors.generic import ingest_mapped_file
+
         progress = progress or NullProgress()
-        context = Context(
-            timezone=self.specs.workspace.timezone, currency=self.specs.workspace.currency
-        )
+        context = self.intake_context(source_timezone=timezone)
         reports = []
         for path in expand_files(paths):
             started = datetime.now()
             rules = rules_for(self.specs, self.facts)  # accounts loaded so far resolve people
-            report = ingest_file(
-                self.facts, path, source=source, context=context, rules=rules, progress=progress
-            )
+            if mapping is not None:
+                report = ingest_mapped_file(
+                    self.facts, path, mapping, context=context, rules=rules, progress=progress
+                )
+            else:
+                report = ingest_file(
+                    self.facts, path, source=source, context=context, rules=rules, progress=progress
+                )
+            counts: dict[str, object] = {
+                "rows": report.rows,
+                "quarantined": report.quarantined,
+                "tables": {t: vars(c) for t, c in report.tables.items()},
+            }
+            if mapping is not None:
+                counts["mapping"] = str(mapping)
             self.log.record_load(
                 Load(
                     batch=f"{datetime.now():%Y%m%dT%H%M%S%f}",
@@ -157,19 +176,17 @@ class Workspace:
                     file_sha256=report.sha256,
                     started_at=started,
                     finished_at=datetime.now(),
-                    counts={
-                        "rows": report.rows,
-                        "quarantined": report.quarantined,
-                        "tables": {t: vars(c) for t, c in report.tables.items()},
-                    },
+                    counts=counts,
                 )
             )
             reports.append(report)
         return reports
 
-    def intake_context(self) -> Context:
+    def intake_context(self, *, source_timezone: str | None = None) -> Context:
         return Context(
-            timezone=self.specs.workspace.timezone, currency=self.specs.workspace.currency
+            timezone=self.specs.workspace.timezone,
+            currency=self.specs.workspace.currency,
+            source_timezone=source_timezone,
         )
 
     def retry_quarantine(

@@ -203,3 +203,17 @@ def test_a_missing_mapping_or_data_file(ws: Workspace, tmp_path: Path) -> None:
     (tmp_path / "data.json").write_text("{}")
     with pytest.raises(IntakeError, match=r"\.json is not a format the mapping reads"):
         ingest_mapped(ws, tmp_path / "data.json", mapping)
+
+
+def test_the_cli_reads_a_file_with_a_mapping(ws: Workspace, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from demandos.cli.main import app
+
+    data, mapping = files(tmp_path)
+    args = ["ingest", str(data), "--mapping", str(mapping), "-w", str(ws.root)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "bing_ads" in result.output and "quarantined 1 row" in result.output
+    [load] = [x for x in ws.log.loads() if x.source == "bing_ads"]
+    assert load.counts["mapping"] == str(mapping)

@@ -122,6 +122,12 @@ def ingest(
     source: Annotated[
         str | None, typer.Option(help="Connector name (default: detect from the header).")
     ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="A mapping file: read any CSV/XLSX/Parquet with it.")
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="Zone the source wrote its times in (IANA name).")
+    ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the connectors and exit.")] = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
@@ -134,7 +140,9 @@ def ingest(
     if not paths:
         raise DemandosError("nothing to ingest", hint="name export files or folders, or --list")
     with Workspace.open(workspace) as ws, render.RichProgress() as progress:
-        reports = ws.ingest(paths, source=source, progress=progress)
+        reports = ws.ingest(
+            paths, source=source, mapping=mapping, timezone=timezone, progress=progress
+        )
     render.print_ingest(reports)
 
 

@@ -46,18 +46,18 @@ from demandos.intake.coerce import ROW_NUMBER, file_sha256
 from demandos.intake.connector import Connector, Context, Header, col, number, when
 from demandos.intake.connectors._sql import text
 from demandos.intake.ingest import IngestReport, ingest_rows, read_file
-from demandos.intake.normalize import UTM, rules_for
+from demandos.intake.normalize import UTM, Rules
 from demandos.intake.readers import RawFile, find_header, head_rows
 from demandos.intake.registry import connectors
 from demandos.progress import NullProgress, Progress
 from demandos.spec.diagnostics import Explainer, listing
 from demandos.spec.fields import Timezone
 from demandos.spec.yamlio import ParsedYaml, read_yaml
-from demandos.store.oplog import Load
 from demandos.store.schema import TABLES, TableSchema
 from demandos.suggest import closest, did_you_mean
 
 if TYPE_CHECKING:  # the workspace drives intake, not the other way round
+    from demandos.store.facts import FactStore
     from demandos.workspace import Workspace
 
 SOURCE = "generic"
@@ -334,6 +334,36 @@ def _require(
         raise _errors(findings)
 
 
+def ingest_mapped_file(
+    facts: FactStore,
+    path: Path,
+    mapping_path: Path,
+    *,
+    context: Context,
+    rules: Rules,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest one file as its mapping describes it, in one transaction."""
+    mapping = load_mapping(mapping_path)
+    if mapping.spec.source in connectors():
+        message = f"{mapping.spec.source!r} is the name of a platform connector"
+        hint = "name the mapped source differently: its rows are told apart by it"
+        raise _errors([mapping.finding(("source",), message, hint, key=False)])
+    connector, raw = read_mapped(path, mapping)
+    report = IngestReport(
+        str(path), connector.name, file_sha256(path), rows=raw.table.num_rows, footers=raw.footers
+    )
+    return ingest_rows(
+        facts,
+        connector,
+        raw,
+        report,
+        context=context,
+        rules=rules,
+        progress=progress or NullProgress(),
+    )
+
+
 def ingest_mapped(
     workspace: Workspace,
     path: Path,
@@ -341,44 +371,6 @@ def ingest_mapped(
     *,
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Ingest one file as its mapping describes it, in one transaction, and log the load."""
-    progress = progress or NullProgress()
-    mapping = load_mapping(mapping_path)
-    if mapping.spec.source in connectors():
-        message = f"{mapping.spec.source!r} is the name of a platform connector"
-        hint = "name the mapped source differently: its rows are told apart by it"
-        raise _errors([mapping.finding(("source",), message, hint, key=False)])
-    started = datetime.now()
-    connector, raw = read_mapped(path, mapping)
-    report = IngestReport(
-        str(path), connector.name, file_sha256(path), rows=raw.table.num_rows, footers=raw.footers
-    )
-    report = ingest_rows(
-        workspace.facts,
-        connector,
-        raw,
-        report,
-        context=workspace.intake_context(),
-        rules=rules_for(workspace.specs, workspace.facts),
-        progress=progress,
-    )
-    workspace.log.record_load(
-        Load(
-            batch=f"{datetime.now():%Y%m%dT%H%M%S%f}",
-            source=report.source,
-            file=report.file,
-            file_sha256=report.sha256,
-            started_at=started,
-            finished_at=datetime.now(),
-            counts={
-                "rows": report.rows,
-                "quarantined": report.quarantined,
-                "mapping": str(mapping_path),
-                "tables": {t: vars(c) for t, c in report.tables.items()},
-            },
-        )
-    )
+    """``workspace.ingest([path], mapping=mapping_path)`` for one file."""
+    [report] = workspace.ingest([path], mapping=mapping_path, progress=progress)
     return report
-
-
-__all__ = ["MappingSpec", "connector_for", "ingest_mapped", "load_mapping", "read_mapped"]
