@@ -217,3 +217,11 @@ def test_the_cli_reads_a_file_with_a_mapping(ws: Workspace, tmp_path: Path) -> N
     assert "bing_ads" in result.output and "quarantined 1 row" in result.output
     [load] = [x for x in ws.log.loads() if x.source == "bing_ads"]
     assert load.counts["mapping"] == str(mapping)
+
+
+def test_retry_skips_mapped_rows_with_a_note(ws: Workspace, tmp_path: Path) -> None:
+    data, mapping = files(tmp_path)
+    ingest_mapped(ws, data, mapping)
+    [report] = ws.retry_quarantine()
+    assert (report.retried, report.loaded) == (1, 0)
+    assert "--mapping" in report.note

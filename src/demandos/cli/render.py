@@ -85,7 +85,19 @@ def table(
     return out
 
 
-NUMERIC = {"rows", "read", "inserted", "updated", "unchanged", "quarantined"}
+NUMERIC = {
+    "rows",
+    "read",
+    "inserted",
+    "updated",
+    "unchanged",
+    "quarantined",
+    "retried",
+    "loaded",
+    "still quarantined",
+    "pages",
+    "fetched",
+}
 
 
 def print_error(exc: DemandosError) -> None:
@@ -238,16 +250,11 @@ def print_record(record: dict[str, Any]) -> None:
 
 def print_retry(reports: Sequence[Any]) -> None:
     rows = [
-        (Path(r.file).name, r.source, r.retried, r.loaded, r.still_quarantined) for r in reports
+        (Path(r.file).name, r.source, r.retried, r.loaded, r.still_quarantined, r.note)
+        for r in reports
     ]
-    console.print(
-        table(
-            "Retried",
-            ["file", "source", "retried", "loaded", "still quarantined"],
-            rows,
-            numeric=True,
-        )
-    )
+    columns = ["file", "source", "retried", "loaded", "still quarantined", "note"]
+    console.print(table("Retried", columns, rows))
 
 
 def _print_reasons(reports: Sequence[Any]) -> None:

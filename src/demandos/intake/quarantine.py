@@ -21,7 +21,7 @@ from demandos.intake.connector import Context, Header
 from demandos.intake.ingest import IngestReport, first_seen, ingest_rows
 from demandos.intake.normalize import Rules
 from demandos.intake.readers import RawFile
-from demandos.intake.registry import connector
+from demandos.intake.registry import connector, connectors
 from demandos.progress import NullProgress, Progress
 from demandos.store.facts import FactStore, Loader
 from demandos.store.schema import QUARANTINE, TABLES
@@ -90,6 +90,7 @@ class RetryReport:
     source: str
     retried: int = 0
     loaded: int = 0  # rows that now load: resolved
+    note: str = ""  # why rows could not be retried, if they could not
 
     @property
     def still_quarantined(self) -> int:
@@ -117,7 +118,9 @@ def retry(
         mine = [r for r in rows.to_pylist() if (r["source"], r["file_sha256"]) == (source, sha)]
         readable = [r for r in mine if "line" not in json.loads(r["raw"])]  # broken rows can't
         report = RetryReport(path, source, retried=len(mine))
-        if readable:
+        if readable and source != CANONICAL and source not in connectors():
+            report.note = "read by a mapping file: ingest the file again with --mapping"
+        elif readable:
             still = _again(facts, source, path, sha, readable, rules, context, progress)
             resolved = [r for r in readable if r["row_number"] not in still]
             report.loaded = len(resolved)
