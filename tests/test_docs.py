@@ -29,3 +29,11 @@ def test_the_two_commands_are_the_scripts_ci_runs() -> None:
     root = Path(__file__).parent.parent
     assert "./scripts/demo" in README and "./scripts/test" in README
     assert "./scripts/test" in (root / ".ci" / "run").read_text()
+
+
+def test_every_connector_is_in_docs_intake() -> None:
+    from demandos.intake.registry import connectors
+
+    intake = (Path(__file__).parent.parent / "docs" / "intake.md").read_text()
+    missing = [name for name in connectors() if f"`{name}`" not in intake]
+    assert not missing, f"docs/intake.md lacks these connectors: {missing}"
