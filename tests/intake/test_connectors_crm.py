@@ -27,9 +27,6 @@ from demandos.simulate.company import write_company
 from demandos.simulate.engine import simulate
 from demandos.simulate.exports import LOG_FILE, write_exports
 from demandos.simulate.exports.hubspot import (
-    COMPANY_BASE,
-    CONTACT_BASE,
-    DEAL_BASE,
     original_source,
 )
 from demandos.simulate.exports.salesforce import salesforce_id
@@ -43,6 +40,10 @@ CONTACTS_XLSX = FIXTURES / "hubspot_contacts.xlsx"
 DEALS = FIXTURES / "hubspot_deals.csv"
 HISTORY = FIXTURES / "salesforce_opportunity_history.csv"
 MEMBERS = FIXTURES / "salesforce_campaign_members.csv"
+# the same records from a portal connected to Salesforce: the synced Salesforce ids added
+SYNCED = {
+    name: FIXTURES / f"hubspot_{name}_synced.csv" for name in ("companies", "contacts", "deals")
+}
 
 
 @pytest.fixture
@@ -312,6 +313,56 @@ def test_a_standard_campaign_members_report_falls_back_to_the_member(
     )
 
 
+# --- HubSpot synced with Salesforce: one id space -----------------------------------------------
+
+
+def test_synced_records_take_their_salesforce_ids(ws: Workspace) -> None:
+    for name in ("companies", "contacts", "deals"):
+        report = one(ws, SYNCED[name])
+        assert report.source == f"hubspot_{name}" and report.quarantined == 0
+    accounts = stored(ws, "accounts", "account_id")
+    assert set(accounts) == {salesforce_id("001", n) for n in range(1, 6)}  # duplicate merged
+    assert accounts["001000000000001AAA"]["name"] == "Beacon Textiles Co"
+    people = {k: r["account_id"] for k, r in stored(ws, "people", "person_id").items()}
+    assert people == {
+        "003000000000001AAA": "001000000000001AAA",
+        "003000000000002AAA": "001000000000002AAA",  # Salesforce knows the account HubSpot lacks
+        "1003": "001000000000003AAA",  # not synced: its record id; its colleague's account
+        "003000000000004AAA": "001000000000003AAA",
+        salesforce_id("00Q", 5): None,  # a lead: no account
+        "003000000000006AAA": "001000000000004AAA",
+        "003000000000007AAA": "001000000000005AAA",  # a converted lead: the contact id wins
+        salesforce_id("00Q", 8): None,
+    }
+    deals = {k: r["account_id"] for k, r in stored(ws, "opportunities", "opp_id").items()}
+    assert deals == {
+        "006000000000001AAA": "001000000000001AAA",
+        "006000000000002AAA": "001000000000002AAA",
+        "00600000000000AAAQ": "001000000000003AAA",
+        "006000000000004AAA": "001000000000004AAA",
+        "006000000000005AAA": "001000000000005AAA",
+        "8000000006": None,  # a HubSpot-only deal keeps its record id
+        "006000000000007AAA": "001000000000004AAA",  # the opportunity's account
+    }
+
+
+def test_salesforce_history_joins_synced_deals(ws: Workspace) -> None:
+    one(ws, SYNCED["deals"])
+    one(ws, HISTORY)
+    deals = set(stored(ws, "opportunities", "opp_id"))
+    history = {r["opp_id"] for r in ws.facts.table("opportunity_history").to_pyarrow().to_pylist()}
+    assert history and history <= deals
+    as_of = ws.facts.opportunities_as_of(date(2025, 7, 1)).to_pyarrow().to_pylist()
+    stages = {r["opp_id"]: r["stage"] for r in as_of}
+    assert stages["006000000000002AAA"] == "Evaluation"  # moved there on 6/26, won in October
+    assert stages["006000000000001AAA"] == "Discovery"
+
+
+def test_unsynced_files_keep_hubspot_ids_beside_synced_ones(ws: Workspace) -> None:
+    one(ws, COMPANIES)  # without the Salesforce columns: record ids, as before
+    assert set(stored(ws, "accounts", "account_id")) == {f"400000000{i}" for i in range(1, 6)}
+
+
 # --- files that cannot be read ----------------------------------------------------------------
 
 
@@ -349,11 +400,13 @@ def test_the_wrong_source_is_refused_clearly(ws: Workspace) -> None:
 
 SIZE = SizeParams(accounts=300, people_per_account=6.0, leads_per_day=5.0, chunk_rows=4_000)
 SEED = 11
-# export file → (connector, canonical table, the column(s) that key a row)
+# export file → (connector, canonical table, the column(s) that key a row); "A|B": A, else B.
+# HubSpot records are keyed by the Salesforce ids the integration synced onto them.
+CONTACT_KEY = "Salesforce Contact ID|Salesforce Lead ID"
 FILES = {
-    "hubspot/companies.csv": ("hubspot_companies", "accounts", ("Record ID",)),
-    "hubspot/contacts.csv": ("hubspot_contacts", "people", ("Record ID",)),
-    "hubspot/deals.csv": ("hubspot_deals", "opportunities", ("Record ID",)),
+    "hubspot/companies.csv": ("hubspot_companies", "accounts", ("Salesforce Account ID",)),
+    "hubspot/contacts.csv": ("hubspot_contacts", "people", (CONTACT_KEY,)),
+    "hubspot/deals.csv": ("hubspot_deals", "opportunities", ("Salesforce Opportunity ID",)),
     "salesforce/opportunity_history.csv": (
         "salesforce_opportunity_history",
         "opportunity_history",
@@ -413,7 +466,9 @@ def export_rows(path: Path) -> list[dict[str, str]]:
 
 
 def key_of(row: dict[str, Any], columns: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(str(row[c]) for c in columns)
+    return tuple(
+        next((str(row[c]) for c in column.split("|") if row.get(c)), "") for column in columns
+    )
 
 
 def test_every_injected_problem_is_caught_naming_its_column(demo: Demo) -> None:
@@ -494,7 +549,7 @@ def expected_rows(sim: Path, table: str) -> dict[tuple[Any, ...], tuple[Any, ...
             f"country, {m('created_at')} FROM accounts JOIN a USING (account_id)",
         )
         return {
-            (str(COMPANY_BASE + r[0]),): (*r[1:3], r[3].replace("_", " ").title(), *r[4:])
+            (salesforce_id("001", r[0]),): (*r[1:3], r[3].replace("_", " ").title(), *r[4:])
             for r in found
         }
     if table == "people":
@@ -505,8 +560,8 @@ def expected_rows(sim: Path, table: str) -> dict[tuple[Any, ...], tuple[Any, ...
             "LEFT JOIN a USING (account_id)",
         )
         return {
-            (str(CONTACT_BASE + r[0]),): (
-                str(COMPANY_BASE + r[1]) if r[1] else None,
+            (salesforce_id("003" if r[1] else "00Q", r[0]),): (
+                salesforce_id("001", r[1]) if r[1] else None,
                 *r[2:8],
                 original_source(r[8])[0] or None,
             )
@@ -519,7 +574,9 @@ def expected_rows(sim: Path, table: str) -> dict[tuple[Any, ...], tuple[Any, ...
             "is_closed, is_won FROM opportunities JOIN o USING (opp_id) "
             "LEFT JOIN a USING (account_id)",
         )
-        return {(str(DEAL_BASE + r[0]),): (str(COMPANY_BASE + r[1]), *r[2:], None) for r in found}
+        return {
+            (salesforce_id("006", r[0]),): (salesforce_id("001", r[1]), *r[2:], None) for r in found
+        }
     if table == "opportunity_history":
         found = sim_rows(
             sim,
@@ -592,7 +649,9 @@ def test_the_xlsx_adds_only_what_the_csv_refused(demo: Demo, tmp_path: Path) -> 
     shutil.copytree(demo.root, root)
     book = load_workbook(demo.exports / "hubspot/contacts.xlsx", read_only=True)
     try:
-        ids = [str(r[0]) for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+        sheet = book.worksheets[0].iter_rows(values_only=True)
+        header = [str(h) for h in next(sheet)]
+        ids = [key_of(dict(zip(header, r, strict=True)), (CONTACT_KEY,))[0] for r in sheet]
     finally:
         book.close()
     with Workspace.open(root) as ws:

@@ -183,7 +183,8 @@ def test_ga4_dates_source_medium_and_channels(ws: Workspace) -> None:
 
 
 MAILCHIMP_PM = (
-    '"Close Notes #99","Evening edition","close_notes subscribers","Jun 09, 2018 09:30 pm",'
+    '"Close Notes (biweekly newsletter)","Evening edition","close_notes subscribers",'
+    '"Jun 09, 2018 09:30 pm",'
     "Saturday,100,98,1,1,2,0,0,40,40.82%,76,8,8.16%,10,1,0,0,0,abc123def0,0,0,0"
 )
 
@@ -194,10 +195,23 @@ def test_mailchimp_sends_are_newsletter_sends_at_their_local_time(ws: Workspace)
     first = sends["3003a69917"]
     assert first["send_time"] == datetime(2025, 5, 1, 6, 0)  # "May 01, 2025 06:00 am"
     assert (first["channel"], first["program_id"]) == ("newsletter", "close_notes")
-    assert (first["title"], first["list_name"]) == ("Close Notes #1", "close_notes subscribers")
+    assert (first["title"], first["list_name"]) == (
+        "Close Notes (biweekly newsletter)",
+        "close_notes subscribers",
+    )
     assert (first["recipients"], first["delivered"], first["unique_opens"]) == (5994, 5912, 2159)
     assert (first["unique_clicks"], first["unsubscribes"]) == (318, 16)
     assert (first["hard_bounces"], first["soft_bounces"]) == (20, 62)
+
+
+def test_mailchimp_program_is_the_campaign_title_not_the_audience(ws: Workspace) -> None:
+    ws.ingest([FIXTURES / "mailchimp_campaigns.csv"])
+    programs = {r["title"]: r["program_id"] for r in rows(ws, "email_campaigns")}
+    # the title names the program (channels.yaml's name); the audience says nothing about it
+    assert programs == {
+        "Close Notes (biweekly newsletter)": "close_notes",
+        "Product update: approvals": "Product update: approvals",  # no program claims it
+    }
 
 
 def test_mailchimp_pm_times_and_an_account_in_another_zone(ws: Workspace, tmp_path: Path) -> None:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import subprocess
 import sys
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
@@ -16,6 +21,8 @@ from demandos import Workspace
 from demandos.cli.main import app
 from demandos.intake.quarantine import open_rows
 from demandos.simulate.demo import SIMULATION_DIR, DemoResult, build_demo, ingest_plan
+from demandos.simulate.exports import DEMO_TIMEZONE
+from demandos.simulate.exports.salesforce import salesforce_id
 from demandos.spec import check_workspace
 from demandos.store.schema import TABLES
 
@@ -131,3 +138,105 @@ def test_demo_command_prints_where_the_outputs_are(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "exports" in result.output and "truth" in result.output
     assert "pipeline" in result.output.lower()
+
+
+# --- the two CRMs are one id space ------------------------------------------------------------
+
+SF_ID_COLUMNS = (
+    "Salesforce Account ID",
+    "Salesforce Contact ID",
+    "Salesforce Lead ID",
+    "Salesforce Opportunity ID",
+    "Opportunity ID",
+    "Lead/Contact ID",
+    "Account ID",
+)
+
+
+def sim_sql(demo: DemoResult, query: str) -> list[tuple[Any, ...]]:
+    """A query over the simulation's canonical Parquet, each table a view."""
+    con = duckdb.connect()
+    try:
+        for folder in (demo.root / ".demandos" / SIMULATION_DIR).iterdir():
+            if any(folder.glob("*.parquet")):
+                con.execute(
+                    f'CREATE VIEW "{folder.name}" AS '
+                    f"SELECT * FROM read_parquet('{folder}/*.parquet')"
+                )
+        return con.sql(query).fetchall()
+    finally:
+        con.close()
+
+
+def quarantined_ids(ws: Workspace) -> set[str]:
+    """Every CRM id named by a row in the quarantine: the only ids allowed not to resolve."""
+    ids = set()
+    for row in open_rows(ws.facts).to_pyarrow().to_pylist():
+        raw = json.loads(row["raw"])
+        ids |= {str(raw[c]) for c in SF_ID_COLUMNS if raw.get(c)}
+    return ids
+
+
+def column(ws: Workspace, table: str, name: str) -> set[Any]:
+    return set(ws.facts.table(table).select(name).to_pyarrow().column(0).to_pylist()) - {None}
+
+
+def test_crm_ids_join_across_hubspot_and_salesforce(demo: DemoResult) -> None:
+    with Workspace.open(demo.root) as ws:
+        refused = quarantined_ids(ws)
+        opps, accounts = column(ws, "opportunities", "opp_id"), column(ws, "accounts", "account_id")
+        people = column(ws, "people", "person_id")
+        history = column(ws, "opportunity_history", "opp_id")
+        touch_people = column(ws, "touchpoints", "person_id")
+        touch_accounts = column(ws, "touchpoints", "account_id")
+        people_accounts = column(ws, "people", "account_id")
+        opp_accounts = column(ws, "opportunities", "account_id")
+    assert history and touch_people and touch_accounts
+    assert history - opps <= refused
+    assert touch_people - people <= refused
+    for found in (touch_accounts, people_accounts, opp_accounts):
+        assert found - accounts <= refused
+    # the joins are real, not empty: nearly every id resolves
+    assert len(history & opps) >= 0.95 * len(history)
+    assert len(touch_people & people) >= 0.95 * len(touch_people)
+
+
+def test_opportunities_as_of_a_date_match_the_simulation(demo: DemoResult) -> None:
+    sim = sim_sql(
+        demo,
+        "WITH o AS (SELECT opp_id, row_number() OVER (ORDER BY opp_id) AS n FROM opportunities) "
+        "SELECT o.n, h.changed_at, h.stage FROM opportunity_history h JOIN o USING (opp_id) "
+        "ORDER BY o.n, h.changed_at",
+    )
+    changes: dict[str, list[tuple[datetime, str]]] = {}
+    for n, changed, stage in sim:
+        changes.setdefault(salesforce_id("006", n), []).append((changed, stage))
+    with Workspace.open(demo.root) as ws:
+        refused = quarantined_ids(ws)
+        sample = [o for o in sorted(changes) if o not in refused and len(changes[o]) >= 2][::7][:40]
+        assert len(sample) >= 10
+        checked = 0
+        for opp in sample:
+            for when in {c.date() for c, _ in changes[opp]} | {changes[opp][-1][0].date()}:
+                expected = [s for c, s in changes[opp] if c.date() <= when][-1]
+                got = ws.facts.opportunities_as_of(when)
+                [stage] = got.filter(got.opp_id == opp).stage.to_pyarrow().to_pylist()
+                assert stage == expected, (opp, when)
+                checked += 1
+    assert checked >= 20
+
+
+def test_nps_times_and_email_programs_are_the_simulations(demo: DemoResult) -> None:
+    sim = sim_sql(
+        demo,
+        "SELECT date_trunc('second', ts) FROM feedback WHERE kind IN ('nps', 'survey')",
+    )
+    simulated = Counter(ts for (ts,) in sim)
+    with Workspace.open(demo.root) as ws:
+        assert ws.specs.workspace.timezone == DEMO_TIMEZONE  # the zone the exports convert from
+        feedback = ws.facts.table("feedback")
+        nps = feedback.filter(feedback.kind.isin(["nps", "survey"])).ts.to_pyarrow().to_pylist()
+        sends = ws.facts.table("email_campaigns").to_pyarrow().to_pylist()
+    assert nps and not Counter(nps) - simulated  # every stored time is a simulated one
+    assert len(nps) >= len(sim) - 2  # the refused response and the merged duplicate
+    assert sends and {s["program_id"] for s in sends} == {"close_notes"}

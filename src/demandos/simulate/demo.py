@@ -100,6 +100,7 @@ def build_demo(
         programs=programs,
         currency=params.currency,
         seed=seed,
+        timezone=specs.workspace.timezone,
         progress=progress,
     )
     result = DemoResult(root=root, simulation=summary, currency=params.currency, exports=exports)

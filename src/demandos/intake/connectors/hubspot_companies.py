@@ -2,8 +2,11 @@
 
 Header: ``Record ID``, ``Company name``, then properties by label — ``Annual Revenue``,
 ``Company Domain Name``, ``Country/Region``, ``Create Date``, ``Industry``,
-``Number of Employees``, … (see ``hubspot_export``). One row per company; the record id is the
-account id that contacts and deals point at in ``Associated Company IDs``.
+``Number of Employees``, … (see ``hubspot_export``). One row per company. Its account id is the
+``Salesforce Account ID`` the Salesforce integration synced onto it, the id Salesforce's reports
+and the contacts' and deals' ``Salesforce Account ID`` carry; a company without one (or a file
+without the column) keeps its record id, which contacts and deals point at in ``Associated
+Company IDs``.
 
 The domain is kept as a bare host (``www.``, a scheme or a path typed into the property are
 dropped, letters lower-cased) so that people find their account by their email's domain.
@@ -15,16 +18,23 @@ from __future__ import annotations
 
 from demandos.intake.connector import Connector, Context, col, number
 from demandos.intake.connectors._sql import cell, flags, rows_with
-from demandos.intake.connectors.hubspot_export import moment, unreadable
+from demandos.intake.connectors.hubspot_export import SF_ACCOUNT, moment, record_id, unreadable
 from demandos.intake.registry import register
 
-OPTIONAL = ("Annual Revenue", "Country/Region", "Create Date", "Industry", "Number of Employees")
+OPTIONAL = (
+    "Annual Revenue",
+    "Country/Region",
+    "Create Date",
+    "Industry",
+    "Number of Employees",
+    SF_ACCOUNT,
+)
 
 
 def accounts_sql(zone_from: str | None = None, zone_to: str | None = None) -> str:
     domain = col("Company Domain Name")
     return f"""
-        SELECT trim({col("Record ID")}) AS account_id,
+        SELECT {record_id(SF_ACCOUNT)} AS account_id,
                {cell("Company name")} AS name,
                NULLIF(regexp_replace(lower(trim({domain})),
                       '^([a-z]+://)?(www\\.)?|[/?#:].*$', '', 'g'), '') AS domain,

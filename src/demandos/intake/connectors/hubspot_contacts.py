@@ -6,7 +6,11 @@ Lead Date``, ``Create Date``, ``Email``, ``Job Title``, ``Original Source``, …
 ``Associated Company`` and ``Associated Company IDs`` (see ``hubspot_export``). The .xlsx holds
 the same header on the first sheet's first row, with typed cells.
 
-A person's account is the first of ``Associated Company IDs``. A contact without one takes the
+A person's id is the ``Salesforce Contact ID`` the Salesforce integration synced onto the
+contact, else its ``Salesforce Lead ID`` (a lead converts to a contact: the contact id is the
+one Salesforce keeps), else its ``Record ID``; campaign members name people by the same
+Salesforce ids. A person's account is its ``Salesforce Account ID``, else the first of
+``Associated Company IDs`` (see ``hubspot_companies``). A contact without either takes the
 company its colleagues in the same file are associated with — those with the same email domain,
 when they all name one company and the domain is not a free mail provider's — and else, in
 normalization, the stored account whose domain is the email's (ingest companies first). The
@@ -28,9 +32,11 @@ from demandos.intake.connector import Connector, Context, col
 from demandos.intake.connectors._sql import cell, flags, rows_with, text
 from demandos.intake.connectors.hubspot_export import (
     COMPANY_IDS,
+    SF_ACCOUNT,
     first_company,
     moment,
     not_blank,
+    record_id,
     unreadable,
 )
 from demandos.intake.registry import register
@@ -40,7 +46,8 @@ STAGES = {
     "mql_at": "Became a Marketing Qualified Lead Date",
     "sql_at": "Became a Sales Qualified Lead Date",
 }
-OPTIONAL = (*STAGES.values(), "Job Title", "Original Source", COMPANY_IDS)
+SF_IDS = ("Salesforce Contact ID", "Salesforce Lead ID")
+OPTIONAL = (*STAGES.values(), "Job Title", "Original Source", COMPANY_IDS, SF_ACCOUNT, *SF_IDS)
 # Domains shared by unrelated people: a colleague there says nothing about one's company.
 FREE_MAIL = (
     "gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com",
@@ -61,7 +68,7 @@ def people_sql(zone_from: str | None = None, zone_to: str | None = None) -> str:
     )
     return f"""
         WITH src AS (
-            SELECT *, {first_company()} AS __company,
+            SELECT *, {first_company(salesforce=SF_ACCOUNT)} AS __company,
                    lower(trim(split_part({col("Email")}, '@', 2))) AS __domain
             FROM {rows_with(*OPTIONAL)}
         ),
@@ -70,7 +77,7 @@ def people_sql(zone_from: str | None = None, zone_to: str | None = None) -> str:
             WHERE __company IS NOT NULL AND __domain <> '' AND __domain NOT IN ({free})
             GROUP BY __domain HAVING count(DISTINCT __company) = 1
         )
-        SELECT trim({col("Record ID")}) AS person_id,
+        SELECT {record_id(*SF_IDS)} AS person_id,
                COALESCE(src.__company, colleagues.__colleague) AS account_id,
                lower({cell("Email")}) AS email,
                {cell("Job Title")} AS title,

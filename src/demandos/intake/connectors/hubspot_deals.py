@@ -6,7 +6,11 @@ Header: ``Record ID``, ``Deal Name``, then properties by label — ``Amount``, `
 written as typed (``42000``, ``18250.5``); a currency symbol or separators someone typed make
 the row refused with the value.
 
-The account is the deal's first associated company. ``Deal Stage`` is the stage's label; a deal
+The deal's id is the ``Salesforce Opportunity ID`` the Salesforce integration synced onto it
+(the id of Salesforce's opportunity history report), else its ``Record ID``. The account is the
+opportunity's account id when the export carries it (``Salesforce Account ID``, a custom deal
+property mapped to ``Opportunity.AccountId``), else the deal's first associated company.
+``Deal Stage`` is the stage's label; a deal
 is closed in HubSpot's two closed stages, ``closedwon`` and ``closedlost`` (labels
 ``Closed won`` / ``Closed lost``, in any case or spacing), and won in the first. ``Close Date``
 is the expected or actual close date HubSpot keeps on every deal: a deal without one is refused
@@ -16,13 +20,15 @@ is the expected or actual close date HubSpot keeps on every deal: a deal without
 
 from __future__ import annotations
 
-from demandos.intake.connector import Connector, Context, col, number
+from demandos.intake.connector import Connector, Context, number
 from demandos.intake.connectors._sql import cell, flags, rows_with
 from demandos.intake.connectors.hubspot_export import (
     COMPANY_IDS,
+    SF_ACCOUNT,
     first_company,
     moment,
     not_blank,
+    record_id,
     stage_key,
     unreadable,
 )
@@ -31,6 +37,7 @@ from demandos.intake.registry import register
 CLOSED = ("closedwon", "closedlost")
 WON = "closedwon"
 SOURCES = ("Original Source", "Original Source Type")
+SF_OPPORTUNITY = "Salesforce Opportunity ID"
 
 
 def opportunities_sql(zone_from: str | None = None, zone_to: str | None = None) -> str:
@@ -41,8 +48,8 @@ def opportunities_sql(zone_from: str | None = None, zone_to: str | None = None) 
         unreadable("Create Date"),
     )
     return f"""
-        SELECT trim({col("Record ID")}) AS opp_id,
-               {first_company()} AS account_id,
+        SELECT {record_id(SF_OPPORTUNITY)} AS opp_id,
+               {first_company(salesforce=SF_ACCOUNT)} AS account_id,
                {moment("Create Date", zone_from, zone_to, keep=True)} AS created_at,
                {number("Amount")} AS amount,
                {cell("Deal Stage")} AS stage,
@@ -52,7 +59,7 @@ def opportunities_sql(zone_from: str | None = None, zone_to: str | None = None) 
                COALESCE({", ".join(cell(s) for s in SOURCES)}) AS source,
                {checks},
                __row, __raw
-        FROM {rows_with(COMPANY_IDS, *SOURCES)}
+        FROM {rows_with(COMPANY_IDS, SF_ACCOUNT, SF_OPPORTUNITY, *SOURCES)}
     """
 
 

@@ -9,6 +9,14 @@ defaults to the workspace's, a source zone given at ingest (``Context.source_tim
 overrides it, and times are converted to the workspace's zone. Option properties are written as
 their labels (``Marketing Qualified Lead``, ``Paid Social``, ``Closed won``).
 
+A portal connected to Salesforce carries the Salesforce ids the integration synced onto each
+record (``Salesforce Account ID`` on companies, ``Salesforce Contact ID`` / ``Salesforce Lead
+ID`` on contacts, ``Salesforce Opportunity ID`` on deals). Salesforce is then the system of
+record, and a record's canonical id is its Salesforce id when it has one, else its HubSpot
+``Record ID`` (:func:`record_id`); an association resolves the same way (:func:`first_company`
+with the record's own ``Salesforce Account ID``), so ids from both CRMs' exports are one id
+space. A file without these columns keeps HubSpot's ids.
+
 No connector is registered here (the registry imports the module and finds none).
 """
 
@@ -20,6 +28,7 @@ from demandos.intake.connectors._sql import blank, cell, shown, text
 TIMES = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d")
 WANT = "HubSpot writes YYYY-MM-DD HH:MM"
 COMPANY_IDS = "Associated Company IDs"
+SF_ACCOUNT = "Salesforce Account ID"
 
 
 def _parsed(name: str, zone_from: str | None, zone_to: str | None) -> str:
@@ -64,9 +73,19 @@ def not_blank(name: str, why: str) -> tuple[str, str]:
     return blank(name), text(f"column {name}: a value is required ({why})")
 
 
-def first_company(name: str = COMPANY_IDS) -> str:
-    """The first (primary) record id of an association column, NULL when there is none."""
-    return f"NULLIF(trim(split_part({col(name)}, ';', 1)), '')"
+def first_company(name: str = COMPANY_IDS, salesforce: str | None = None) -> str:
+    """The first (primary) record id of an association column, NULL when there is none.
+
+    With ``salesforce``, the column holding the associated account's Salesforce id wins when
+    the row has one (the account's canonical id, as :func:`record_id` gives it to companies).
+    """
+    first = f"NULLIF(trim(split_part({col(name)}, ';', 1)), '')"
+    return f"COALESCE({cell(salesforce)}, {first})" if salesforce else first
+
+
+def record_id(*salesforce: str) -> str:
+    """A record's canonical id: the first Salesforce id column with a value, else ``Record ID``."""
+    return f"COALESCE({', '.join(cell(s) for s in salesforce)}, trim({col('Record ID')}))"
 
 
 def stage_key(name: str) -> str:

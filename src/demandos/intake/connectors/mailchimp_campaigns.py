@@ -6,9 +6,12 @@ One row per sent campaign: ``Title``, ``Subject``, ``List``, ``Send Date``
 ``Unique Clicks``, ``Click Rate``, ``Unsubscribes``, …, ``Unique Id`` (the campaign id).
 
 Sends belong to the owned email channel through the ``newsletter / email`` UTM rule. The program
-is the audience (``List``) the newsletter goes to: it maps to a program by name or id in
-channels.yaml, with a trailing " subscribers" left out ("close_notes subscribers" is the
-close_notes program); an audience no program claims keeps its own name.
+is the campaign's ``Title``: with Google Analytics link tracking on, Mailchimp writes the
+campaign name into every link as ``utm_campaign``, so naming sends after their program ties the
+report, the clicks and the program together. It maps to a program by name or id in channels.yaml
+(``Close Notes (biweekly newsletter)`` or ``close_notes``); a title no program claims keeps its
+own name, as any campaign does. The audience (``List``) is kept as ``list_name`` and says
+nothing about the program.
 Send times are read in the account's zone (the workspace's unless ``--timezone`` says otherwise)
 and kept in the workspace's.
 """
@@ -18,7 +21,6 @@ from demandos.intake.connectors._sql import cell, rows_with
 from demandos.intake.registry import register
 
 SEND_FORMATS = ("%b %d, %Y %I:%M %p", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
-PROGRAM = f"regexp_replace({cell('List')}, '\\s+subscribers$', '', 'i')"
 
 
 @register
@@ -45,7 +47,9 @@ class MailchimpCampaigns(Connector):
                    {number("Unsubscribes")} AS unsubscribes,
                    {number("Hard Bounces")} AS hard_bounces,
                    {number("Soft Bounces")} AS soft_bounces,
-                   'newsletter' AS utm_source, 'email' AS utm_medium, {PROGRAM} AS utm_campaign,
+                   'newsletter' AS utm_source, 'email' AS utm_medium, trim({
+            col("Title")
+        }) AS utm_campaign,
                    __row, __raw
             FROM {
             rows_with(

@@ -46,11 +46,18 @@ from demandos.simulate.exports import (  # noqa: F401  (each module registers it
     survey,
 )
 from demandos.simulate.exports.problems import LOG_FILE, Problem, ProblemLog
-from demandos.simulate.exports.registry import EXPORTERS, ExportContext, Exporter, register
+from demandos.simulate.exports.registry import (
+    DEMO_TIMEZONE,
+    EXPORTERS,
+    ExportContext,
+    Exporter,
+    register,
+)
 from demandos.simulate.exports.source import SimData
 from demandos.simulate.exports.writer import CsvStyle, FileSpec
 
 __all__ = [
+    "DEMO_TIMEZONE",
     "EXPORTERS",
     "LOG_FILE",
     "CsvStyle",
@@ -70,11 +77,14 @@ def write_exports(
     programs: Mapping[str, str],
     currency: str = "USD",
     seed: int = 0,
+    timezone: str = DEMO_TIMEZONE,
     progress: Progress | None = None,
 ) -> list[Path]:
     """Write every registered platform's export files from ``sim_dir`` into ``exports_dir``.
 
     ``programs`` maps program id → display name (the campaign names on every platform).
+    ``timezone`` is the workspace's: the simulation's naive times are wall-clock times there,
+    and exports that write UTC (the survey tool's) convert from it.
     Returns the files written, the problem list (``_injected_problems.csv``) last.
     """
     progress = progress or NullProgress()
@@ -87,7 +97,7 @@ def write_exports(
                 f"no simulation output in {sim_dir}",
                 hint="run the simulation first: it writes <sim_dir>/<table>/part-*.parquet",
             )
-        ctx = ExportContext(sim, exports_dir, programs, currency, seed, log)
+        ctx = ExportContext(sim, exports_dir, programs, currency, seed, log, timezone)
         with step(progress, "Writing platform exports", total=len(EXPORTERS)) as p:
             for name in sorted(EXPORTERS):
                 written += EXPORTERS[name].write(ctx)

@@ -30,6 +30,27 @@ Layout followed, and where it comes from:
 - Record IDs are HubSpot-style integers, stable for a given simulation: contacts, companies and
   deals are numbered in the order of the canonical ids, so ``Associated Company IDs`` in
   contacts and deals point at ``Record ID`` in companies.
+- Salesforce ids. The company runs Salesforce as its CRM of record, and HubSpot's Salesforce
+  integration writes the Salesforce id of each synced record onto the HubSpot record. The
+  exports carry them as the "all properties" export does, by label, sorted with the others:
+
+  - companies: ``Salesforce Account ID`` (internal name ``salesforceaccountid``), standard;
+  - contacts: ``Salesforce Contact ID`` (``salesforcecontactid``) for a person with an account,
+    ``Salesforce Lead ID`` (``salesforceleadid``) for one without, and ``Salesforce Account ID``
+    (``salesforceaccountid``, the contact's ``AccountId``), all standard;
+  - deals: ``Salesforce Opportunity ID`` (``hs_salesforceopportunityid``), standard; and
+    ``Salesforce Account ID``, the opportunity's ``AccountId``: HubSpot has no standard deal
+    property for it (it turns the account into the deal's company association, which the
+    export writes as a HubSpot record id), so this is a custom deal property the team maps to
+    ``Opportunity.AccountId`` in the integration's deal field mappings.
+
+  Internal names are those public code reads from HubSpot's API for records synced with
+  Salesforce (contacts ``salesforcecontactid``/``salesforceleadid``/``salesforceaccountid``,
+  companies ``salesforceaccountid``, deals ``hs_salesforceopportunityid``); the labels are the
+  integration's as we know them, not confirmed against a real export here. Values are the
+  18-character ids the Salesforce exports use for the same records (``salesforce.py``: accounts
+  ``001``, contacts ``003``, leads ``00Q``, opportunities ``006``, the same numbering), so the
+  two systems' files join.
 
 Injected problems: duplicate contact and company rows, a contact without ``Email`` (CSV and
 XLSX), an impossible ``Create Date``; a deal without ``Close Date``, a deal ``Amount`` typed as
@@ -44,6 +65,7 @@ from pathlib import Path
 from demandos.simulate.exports.formats import plain_amount
 from demandos.simulate.exports.problems import Problem
 from demandos.simulate.exports.registry import ExportContext, register
+from demandos.simulate.exports.salesforce import salesforce_id
 from demandos.simulate.exports.source import Row
 from demandos.simulate.exports.writer import CsvStyle, FileSpec
 
@@ -74,6 +96,9 @@ CONTACTS_HEADER = (
         "Original Source Drill-Down 1",
         "Original Source Drill-Down 2",
         "Persona",
+        "Salesforce Account ID",
+        "Salesforce Contact ID",
+        "Salesforce Lead ID",
     ),
     "Associated Company",
     "Associated Company IDs",
@@ -89,6 +114,7 @@ COMPANIES_HEADER = (
         "Ideal Customer Profile Tier",
         "Industry",
         "Number of Employees",
+        "Salesforce Account ID",
         "Segment",
     ),
 )
@@ -96,7 +122,15 @@ DEALS_HEADER = (
     "Record ID",
     "Deal Name",
     *_by_label(
-        "Amount", "Close Date", "Create Date", "Deal owner", "Deal Stage", "Deal Type", "Pipeline"
+        "Amount",
+        "Close Date",
+        "Create Date",
+        "Deal owner",
+        "Deal Stage",
+        "Deal Type",
+        "Pipeline",
+        "Salesforce Account ID",
+        "Salesforce Opportunity ID",
     ),
     "Associated Company",
     "Associated Company IDs",
@@ -150,32 +184,37 @@ ORIGINAL_SOURCE: dict[str, tuple[str, str]] = {
     "meta_ads": ("Paid Social", "Facebook"),
 }
 
+# Records are numbered in the order of the canonical ids, once: HubSpot's record ids add a base,
+# the Salesforce ids synced onto them take the same number (``salesforce.py`` numbers alike).
 COMPANY_IDS = f"""
-    SELECT account_id, row_number() OVER (ORDER BY account_id) + {COMPANY_BASE} AS rid
+    SELECT account_id, row_number() OVER (ORDER BY account_id) AS n,
+           row_number() OVER (ORDER BY account_id) + {COMPANY_BASE} AS rid
     FROM accounts
 """
 CONTACTS_QUERY = f"""
     WITH c AS ({COMPANY_IDS}),
-    p AS (SELECT *, row_number() OVER (ORDER BY person_id) + {CONTACT_BASE} AS rid FROM people)
-    SELECT p.rid, p.first_name, p.last_name, p.email, p.title, p.created_at, p.lead_at,
+    p AS (SELECT *, row_number() OVER (ORDER BY person_id) AS n FROM people)
+    SELECT p.n + {CONTACT_BASE} AS rid, p.n AS sf_n, p.first_name, p.last_name, p.email,
+           p.title, p.created_at, p.lead_at,
            p.mql_at, p.sql_at, p.lead_source, p.lifecycle_stage, p.persona,
-           a.name AS company, a.country, c.rid AS company_rid
+           a.name AS company, a.country, c.rid AS company_rid, c.n AS company_n
     FROM p LEFT JOIN accounts a ON a.account_id = p.account_id
     LEFT JOIN c ON c.account_id = p.account_id
-    ORDER BY p.rid
+    ORDER BY p.n
 """
 COMPANIES_QUERY = f"""
     WITH c AS ({COMPANY_IDS})
-    SELECT c.rid, a.* FROM accounts a JOIN c USING (account_id) ORDER BY c.rid
+    SELECT c.rid, c.n AS sf_n, a.* FROM accounts a JOIN c USING (account_id) ORDER BY c.rid
 """
 DEALS_QUERY = f"""
     WITH c AS ({COMPANY_IDS}),
-    d AS (SELECT *, row_number() OVER (ORDER BY opp_id) + {DEAL_BASE} AS rid FROM opportunities)
-    SELECT d.rid, d.name, d.amount, d.close_date, d.created_at, d.owner, d.stage,
-           a.name AS company, c.rid AS company_rid
+    d AS (SELECT *, row_number() OVER (ORDER BY opp_id) AS n FROM opportunities)
+    SELECT d.n + {DEAL_BASE} AS rid, d.n AS sf_n, d.name, d.amount, d.close_date, d.created_at,
+           d.owner, d.stage,
+           a.name AS company, c.rid AS company_rid, c.n AS company_n
     FROM d LEFT JOIN accounts a ON a.account_id = d.account_id
     LEFT JOIN c ON c.account_id = d.account_id
-    ORDER BY d.rid
+    ORDER BY d.n
 """
 
 
@@ -224,8 +263,26 @@ def contact_cells(r: Row) -> dict[str, object]:
         "Original Source Drill-Down 1": drill,
         "Original Source Drill-Down 2": "",
         "Persona": _text(r["persona"]),
+        **salesforce_ids(r),
         "Associated Company": _text(r["company"]),
         "Associated Company IDs": _text(r["company_rid"]),
+    }
+
+
+def salesforce_ids(r: Row) -> dict[str, str]:
+    """The Salesforce ids the integration syncs onto a contact: its contact (with an account) or
+    lead (without) id, and its account's id, numbered as the Salesforce exports number them."""
+    if r["company_n"] is None:
+        lead = salesforce_id("00Q", int(r["sf_n"]))
+        return {
+            "Salesforce Account ID": "",
+            "Salesforce Contact ID": "",
+            "Salesforce Lead ID": lead,
+        }
+    return {
+        "Salesforce Account ID": salesforce_id("001", int(r["company_n"])),
+        "Salesforce Contact ID": salesforce_id("003", int(r["sf_n"])),
+        "Salesforce Lead ID": "",
     }
 
 
@@ -273,6 +330,7 @@ def _export_companies(ctx: ExportContext) -> Path:
                 "Ideal Customer Profile Tier": tier,
                 "Industry": industry,
                 "Number of Employees": _text(r["employees"]),
+                "Salesforce Account ID": salesforce_id("001", int(r["sf_n"])),
                 "Segment": _text(r["segment"]) if seg else "",
             }
             out.row([cells[h] for h in COMPANIES_HEADER])
@@ -292,6 +350,10 @@ def _export_deals(ctx: ExportContext) -> Path:
                 "Deal Stage": _text(r["stage"]),
                 "Deal Type": "New Business",
                 "Pipeline": "Sales Pipeline",
+                "Salesforce Account ID": (
+                    salesforce_id("001", int(r["company_n"])) if r["company_n"] is not None else ""
+                ),
+                "Salesforce Opportunity ID": salesforce_id("006", int(r["sf_n"])),
                 "Associated Company": _text(r["company"]),
                 "Associated Company IDs": _text(r["company_rid"]),
             }

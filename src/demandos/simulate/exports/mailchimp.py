@@ -18,6 +18,16 @@ Layout followed, and where it comes from:
   List"``), bare otherwise (``Title``, ``Saturday``, ``27.78%``).
 - ``Send Date`` as ``Jun 09, 2018 09:30 pm`` (zero-padded day and 12-hour time, lower-case
   am/pm); rates as percentages with two decimals; ``Unique Id`` a 10-hex-digit campaign id.
+- ``Title`` is the campaign's name, which Mailchimp shows only to the account's users and, with
+  Google Analytics link tracking on, writes into every link as ``utm_campaign`` by default
+  (``utm_source=mailchimp&utm_medium=email&utm_campaign=<campaign name>``, per public
+  Mailchimp UTM guides). The company names each send after its program (``Close Notes
+  (biweekly newsletter)``, the program's name in channels.yaml, as every platform names that
+  program's campaigns here), so the report, the links and the program agree; the issue is told
+  apart by ``Subject``, ``Send Date`` and ``Unique Id``. The simulation's own per-send title
+  (``Close Notes #1``) is therefore not in the export. The program of a send is the simulation's
+  ``program_id`` when its table has one, else the program whose audience it went to (the
+  simulation names each newsletter audience ``<program id> subscribers``).
 - Total opens and clicks are not in the simulation; they are derived from the unique counts
   (1.9 opens and 1.3 clicks per unique). Forwards, complaints, likes and e-commerce columns
   are 0.
@@ -69,6 +79,22 @@ CAMPAIGNS = FileSpec(
     "mailchimp/campaigns.csv", HEADER, style=CsvStyle(quoting="spaces"), problems=PROBLEMS
 )
 QUERY = "SELECT * FROM email_campaigns ORDER BY send_time, campaign_id"
+AUDIENCE = " subscribers"  # the simulation's audiences: "<program id> subscribers"
+
+
+def program_of(row: dict[str, object]) -> str | None:
+    """The program a simulated send belongs to: its ``program_id``, else its audience's."""
+    program = row.get("program_id")
+    if program:
+        return str(program)
+    audience = str(row.get("list_name") or "")
+    return audience.removesuffix(AUDIENCE) if audience.endswith(AUDIENCE) else None
+
+
+def title(ctx: ExportContext, row: dict[str, object]) -> str:
+    """The campaign name: the program's name, else (no program) the simulation's title."""
+    program = program_of(row)
+    return ctx.campaign(program) if program else str(row.get("title") or "")
 
 
 def send_date(ts: datetime) -> str:
@@ -94,7 +120,7 @@ def export_mailchimp(ctx: ExportContext) -> list[Path]:
             sent: datetime | None = r["send_time"]
             out.row(
                 [
-                    r["title"] or "",
+                    title(ctx, r),
                     r["subject"] or "",
                     r["list_name"] or "",
                     send_date(sent) if sent else "",

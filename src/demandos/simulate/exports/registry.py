@@ -15,12 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from demandos.simulate.exports.problems import ProblemLog, RowPlan
 from demandos.simulate.exports.source import SimData
 from demandos.simulate.exports.writer import CsvExport, FileSpec, XlsxExport
+
+# The demo company's workspace zone (demandos.yaml, from the starter): the simulation writes its
+# times as wall-clock times there, naive. ``write_exports(timezone=...)`` overrides it.
+DEMO_TIMEZONE = "America/New_York"
 
 
 @dataclass
@@ -33,6 +38,12 @@ class ExportContext:
     currency: str
     seed: int
     log: ProblemLog
+    timezone: str = DEMO_TIMEZONE  # the workspace's: the simulation's naive times are local
+
+    def utc(self, value: datetime) -> datetime:
+        """A simulated (workspace-local, naive) time as the same instant in UTC, naive."""
+        local = value.replace(tzinfo=ZoneInfo(self.timezone))
+        return local.astimezone(UTC).replace(tzinfo=None)
 
     def campaign(self, program_id: str | None) -> str:
         """A program's campaign name on every platform: its display name, else its id."""

@@ -6,7 +6,9 @@ Files:
   NPS/CSAT tool's response export writes them (Delighted- or Typeform-like): ``Response ID``,
   ``Created At``, ``Email``, ``Name``, ``Company``, ``Survey Type`` (``NPS`` or ``CSAT``),
   ``Score``, ``Comment``, ``Tags``. Response ids are numeric, times ISO 8601 in UTC
-  (``2026-03-04T15:22:10Z``), tags comma-separated in one cell (``onboarding, pricing``).
+  (``2026-03-04T15:22:10Z``: the simulation's workspace-local times converted from the
+  workspace's zone, ``ExportContext.timezone``, so the ``Z`` is true), tags comma-separated in
+  one cell (``onboarding, pricing``).
   No source was found for one specific tool's exact header; this follows the common shape of
   such exports (one row per response, respondent columns, score, comment, tags).
 - ``survey/win_loss.csv``: the ``feedback`` rows of kind ``win_loss``, as a product-marketing
@@ -88,7 +90,7 @@ def _export_nps(ctx: ExportContext) -> Path:
             out.row(
                 [
                     str(RESPONSE_BASE + i),
-                    f"{r['ts']:%Y-%m-%dT%H:%M:%SZ}",
+                    f"{ctx.utc(r['ts']):%Y-%m-%dT%H:%M:%SZ}",
                     r["email"] or "",
                     _name(r["first_name"], r["last_name"]),
                     r["company"] or "",
