@@ -12,8 +12,8 @@ Each case runs in its own subprocess (peak memory = max RSS of that process): ``
 into a fresh demo workspace, with every normalization step on (UTM rules, program names, rates,
 accounts by email domain), and the baseline, DuckDB's own ``read_csv`` of the same file into a
 table (in memory; ``+file``: into a DuckDB database file), best of three runs. ``--phases``
-times the steps of one ingest (read, translate, normalize, check, load) to say where the time
-goes.
+times the steps of one ingest (read; translate, normalize and check, which are one DuckDB query
+per table; load) to say where the time goes.
 
     .venv/bin/python bench/ingest.py [--rows 1000000] [--generic] [--phases]
 """
@@ -244,10 +244,12 @@ def case_baseline(path: Path, folder: Path, skip: int, to_file: bool) -> dict[st
 
 def case_phases(path: Path, folder: Path) -> dict[str, Any]:
     """The steps of ``ingest_file`` timed one by one (the same calls, in the same order)."""
+    import duckdb
+
     from demandos import Workspace
-    from demandos.intake.coerce import coerce, file_sha256
-    from demandos.intake.ingest import read_file, translate
-    from demandos.intake.normalize import normalize, rules_for
+    from demandos.intake.coerce import check, file_sha256
+    from demandos.intake.ingest import SOURCE_JSON, read_file, translated
+    from demandos.intake.normalize import normalized, rules_for
     from demandos.intake.registry import detect
     from demandos.store.schema import TABLES
 
@@ -269,15 +271,23 @@ def case_phases(path: Path, folder: Path) -> dict[str, Any]:
         lap("detect + sha256")
         raw = read_file(path, connector, line)
         lap("read (pyarrow csv)")
-        batches = translate(connector, raw.table, ws.intake_context())
-        lap("translate (connector SQL)")
-        batches = {t: normalize(t, b, rules) for t, b in batches.items()}
-        lap("normalize")
+        con = duckdb.connect()
+        views = translated(con, connector, raw.table, ws.intake_context(), raw_json=False)
+        views = {t: normalized(con, t, v, rules) for t, v in views.items()}
         coerced = {
-            t: coerce(b, TABLES[t], source=connector.name, file=str(path), sha256="x")
-            for t, b in batches.items()
+            t: check(
+                con,
+                v,
+                TABLES[t],
+                rows=SOURCE_JSON,
+                source=connector.name,
+                file=str(path),
+                sha256="x",
+            )
+            for t, v in views.items()
         }
-        lap("coerce (check + cast)")
+        con.close()
+        lap("translate + normalize + check")
         with ws.facts.transaction(source=connector.name) as tx:
             for table, c in coerced.items():
                 tx.load(table, c.rows)

@@ -98,3 +98,21 @@ def test_a_known_program_without_utm_takes_its_channel(ws: Workspace, tmp_path: 
         ("webinars", "month_end_webinars"),
         ("google_ads", "google_competitor"),
     ]
+
+
+def test_a_flagged_row_without_a_rate_keeps_both_reasons(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "linkedin.csv"
+    path.write_text(
+        "Start Date (in UTC),End Date (in UTC),Campaign Group Name,Campaign Name,Currency,"
+        "Total Spent,Impressions,Clicks,Leads\n"
+        "11/1/2026,11/3/2026,G,LinkedIn - controllers and finance leaders,EUR,50.00,100,2,0\n"
+        "11/2/2026,11/2/2026,G,LinkedIn - controllers and finance leaders,USD,20.00,100,2,0\n"
+    )
+    [report] = ws.ingest([path])
+    assert (report.total("inserted"), report.quarantined_rows) == (1, [1])
+    [row] = open_rows(ws.facts).to_pyarrow().to_pylist()
+    assert row["reason"].split("; ") == [
+        "the row covers 2026-11-01 to 2026-11-03: export the report with the Daily time breakdown",
+        "no exchange rate for EUR in 2026-11: add it to rates.csv",
+    ]
+    assert show(ws.facts, path.name, 1)["raw"]["Start Date (in UTC)"] == "11/1/2026"

@@ -69,3 +69,23 @@ def test_a_broken_workbook_is_refused(tmp_path: Path) -> None:
     with pytest.raises(IntakeError) as info:
         head_rows(path)
     assert "not a readable XLSX" in info.value.message
+
+
+def test_a_clean_csv_is_numbered_and_only_empty_or_comment_rows_are_left_out(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Date,Campaign,Cost\n"
+        + "".join(f"11/{i % 28 + 1}/2026,C{i},{i}.00\n" for i in range(5000))
+        + ",D,5.00\n"  # an empty first cell: still data
+        + " ,,\n"  # an empty row: not data
+        + ",,\n"
+        + "# exported by a tool,,\n"
+        + "Total,,12.00\n",
+        encoding="utf-8",
+    )
+    raw = read_csv(path, 0, r"^Total", "#")
+    assert raw.table.column("__row").to_pylist() == list(range(1, 5002))
+    assert raw.table.column("Campaign").to_pylist()[-2:] == ["C4999", "D"]
+    assert (raw.broken, raw.footers) == ([], 4)

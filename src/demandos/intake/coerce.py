@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from demandos.store.schema import QUARANTINE, Column, TableSchema
 
@@ -67,11 +68,18 @@ def _is_text(arrow_type: pa.DataType) -> bool:
     return bool(pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type))
 
 
-def _cast(column: Column, source_type: pa.DataType) -> str:
-    """SQL that casts the raw column to its declared type, NULL when it does not fit."""
+def _value(column: Column, source_type: pa.DataType) -> str:
+    """SQL: the raw column's value, NULL when blank (text is trimmed)."""
     ref = f"raw.{_q(column.name)}"
+    return f"NULLIF(TRIM({ref}), '')" if _is_text(source_type) else ref
+
+
+def _cast(column: Column, source_type: pa.DataType, value: str, number: str) -> str:
+    """SQL that casts ``value`` to the column's declared type, NULL when it does not fit.
+
+    ``number`` is the value as a DOUBLE (``TRY_CAST``), which whole numbers are checked on.
+    """
     text = _is_text(source_type)
-    value = f"NULLIF(TRIM({ref}), '')" if text else ref
     if column.type == "string":
         return f"CAST({value} AS VARCHAR)"
     if column.type == "list":
@@ -82,8 +90,7 @@ def _cast(column: Column, source_type: pa.DataType) -> str:
             )
         return f"TRY_CAST({value} AS VARCHAR[])"
     if column.type == "int":
-        as_double = f"TRY_CAST({value} AS DOUBLE)"
-        return f"CASE WHEN {as_double} = FLOOR({as_double}) THEN CAST({as_double} AS BIGINT) END"
+        return f"CASE WHEN {number} = FLOOR({number}) THEN CAST({number} AS BIGINT) END"
     if column.type == "float":
         return f"TRY_CAST({value} AS DOUBLE)"
     if column.type == "bool":
@@ -95,17 +102,19 @@ def _cast(column: Column, source_type: pa.DataType) -> str:
     raise AssertionError(column.type)
 
 
-def _problem(column: Column, source_type: pa.DataType, required: bool) -> str:
-    """SQL for this column's reason text, NULL when the value is fine."""
-    ref = f"raw.{_q(column.name)}"
-    blank = f"NULLIF(TRIM({ref}), '') IS NULL" if _is_text(source_type) else f"{ref} IS NULL"
+def _problem(column: Column, required: bool, value: str, cast: str) -> str:
+    """SQL for this column's reason text, NULL when the value is fine.
+
+    ``value`` is the raw value (NULL when blank) and ``cast`` the value cast (NULL when it does
+    not fit); the reason quotes the raw column as the file had it.
+    """
     checks = []
     if required:
-        checks.append(f"WHEN {blank} THEN 'column {column.name}: a value is required'")
+        checks.append(f"WHEN {value} IS NULL THEN 'column {column.name}: a value is required'")
     if column.type in EXPECTED:
-        shown = f"left(CAST({ref} AS VARCHAR), 60)"
+        shown = f"left(CAST(raw.{_q(column.name)} AS VARCHAR), 60)"
         checks.append(
-            f"WHEN NOT ({blank}) AND ({_cast(column, source_type)}) IS NULL THEN "
+            f"WHEN NOT ({value} IS NULL) AND ({cast}) IS NULL THEN "
             f"'column {column.name}: ''' || {shown} || ''' is not {EXPECTED[column.type]}'"
         )
     if not checks:
@@ -127,52 +136,134 @@ def coerce(
     Columns the schema declares but the file lacks are NULL (the reader has already refused files
     that lack a required column); columns the file has beyond the schema are kept in ``raw`` only.
     """
-    now = now or datetime.now().replace(microsecond=0)
-    present = [c for c in schema.columns if c.name in raw.column_names]
     con = duckdb.connect()
     try:
         con.register("raw", raw)
-        types = {f.name: f.type for f in raw.schema}
-        casts = [f"{_cast(c, types[c.name])} AS {_q(c.name)}" for c in present]
-        casts += [
-            f"CAST(NULL AS {_sql_type(c)}) AS {_q(c.name)}"
-            for c in schema.columns
-            if c.name not in raw.column_names
-        ]
-        problems = [_problem(c, types[c.name], c.required or c.name in schema.key) for c in present]
-        if FLAGGED in raw.column_names:  # a reason the connector or a normalizer found
-            problems.insert(0, f"NULLIF(raw.{_q(FLAGGED)}, '')")
-        reason = f"concat_ws('; ', {', '.join(problems)})" if problems else "''"
-        originals = [n for n in raw.column_names if n not in (ROW_NUMBER, FLAGGED, SOURCE_ROW)]
-        raw_json = (
-            f"raw.{_q(SOURCE_ROW)}"
-            if SOURCE_ROW in raw.column_names  # the row as the source file had it
-            else "to_json(struct_pack("
-            + ", ".join(f"{_q(n)} := raw.{_q(n)}" for n in originals)
-            + "))"
+        return check(
+            con, "raw", schema, rows="raw", source=source, file=file, sha256=sha256, now=now
         )
-        con.execute(
-            f"CREATE TEMP TABLE checked AS SELECT {', '.join(casts)}, "
-            f"raw.{_q(ROW_NUMBER)} AS __row, {reason} AS __reason, "
-            f"CAST({raw_json} AS VARCHAR) AS __raw FROM raw"
-        )
-        names = ", ".join(_q(c.name) for c in schema.columns)
-        good = con.sql(
-            f"SELECT {names} FROM checked WHERE __reason = '' ORDER BY __row"
-        ).to_arrow_table()
-        bad = con.sql(
-            "SELECT ? AS file_sha256, __row AS row_number, ? AS source, ? AS file, "
-            "? AS target_table, __raw AS raw, __reason AS reason, "
-            "CAST(? AS TIMESTAMP) AS quarantined_at, CAST(NULL AS TIMESTAMP) AS resolved_at "
-            "FROM checked WHERE __reason <> '' ORDER BY __row",
-            params=[sha256, source, file, schema.name, now],
-        ).to_arrow_table()
     finally:
         con.close()
+
+
+def check(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    schema: TableSchema,
+    *,
+    rows: str,
+    source: str,
+    file: str,
+    sha256: str,
+    now: datetime | None = None,
+) -> Coerced:
+    """:func:`coerce` of the relation ``relation`` in ``con``, computed once.
+
+    A bad row's raw values come from the relation ``rows`` by ``__row``: its ``__raw`` column
+    when it has one, else its columns as JSON. Only bad rows are looked up, so a pipeline of views
+    can pass a placeholder ``__raw`` along and build the JSON for the few rows that need it.
+    """
+    now = now or datetime.now().replace(microsecond=0)
+    types = {f.name: f.type for f in _schema(con, relation)}
+    present = [c for c in schema.columns if c.name in types]
+    # In steps, so that each value is trimmed, parsed and cast once: the raw value (NULL when
+    # blank) as __v<i>, its number as __n<i> (whole numbers), the value cast as __c<i>.
+    values = [f"{_value(c, types[c.name])} AS __v{i}" for i, c in enumerate(present)]
+    numbers = [f"TRY_CAST(__v{i} AS DOUBLE) AS __n{i}" for i, c in enumerate(present)]
+    numbers = [n for n, c in zip(numbers, present, strict=True) if c.type == "int"]
+    casts = [
+        f"{_cast(c, types[c.name], f'__v{i}', f'__n{i}')} AS __c{i}" for i, c in enumerate(present)
+    ]
+    outputs = [f"raw.__c{i} AS {_q(c.name)}" for i, c in enumerate(present)]
+    outputs += [
+        f"CAST(NULL AS {_sql_type(c)}) AS {_q(c.name)}"
+        for c in schema.columns
+        if c.name not in types
+    ]
+    problems = [
+        _problem(c, c.required or c.name in schema.key, f"raw.__v{i}", f"raw.__c{i}")
+        for i, c in enumerate(present)
+    ]
+    if FLAGGED in types:  # a reason the connector or a normalizer found
+        problems.insert(0, f"NULLIF(raw.{_q(FLAGGED)}, '')")
+    reason = f"concat_ws('; ', {', '.join(problems)})" if problems else "''"
+    step = f"(SELECT raw.*, {', '.join(values)} FROM {relation} raw)" if values else relation
+    if numbers:
+        step = f"(SELECT *, {', '.join(numbers)} FROM {step})"
+    if casts:
+        step = f"(SELECT *, {', '.join(casts)} FROM {step})"
+    checked = con.sql(
+        f"SELECT {', '.join(outputs)}, raw.{_q(ROW_NUMBER)} AS {ROW_NUMBER}, "
+        f"{reason} AS {FLAGGED} FROM {step} raw"
+    ).to_arrow_table()
+    checked = _by_row(checked)
+    reasons = checked.column(FLAGGED)
+    fits = pc.equal(reasons, "")
+    if reasons.null_count == 0 and pc.all(fits).as_py():  # the common case: no copy
+        good, bad = checked, checked.slice(0, 0)
+    else:
+        good = checked.filter(fits)
+        bad = checked.filter(pc.not_equal(reasons, ""))
     return Coerced(
-        rows=good.cast(schema.arrow_schema()),
-        quarantine=bad.cast(QUARANTINE.arrow_schema()),
+        rows=good.select([c.name for c in schema.columns]).cast(schema.arrow_schema()),
+        quarantine=_quarantine(
+            con, bad, rows, source=source, file=file, sha256=sha256, table=schema.name, now=now
+        ),
     )
+
+
+def _schema(con: duckdb.DuckDBPyConnection, relation: str) -> pa.Schema:
+    """The Arrow types of a relation's columns, as a batch of it would have them."""
+    return con.sql(f"SELECT * FROM {relation} LIMIT 0").to_arrow_table().schema
+
+
+def _by_row(table: pa.Table) -> pa.Table:
+    """``table`` in ``__row`` order (it mostly is already: the sort is skipped then)."""
+    numbers = table.column(ROW_NUMBER)
+    if numbers.null_count == 0:
+        values = numbers.to_numpy()
+        if len(values) < 2 or bool((values[1:] >= values[:-1]).all()):
+            return table
+    return table.take(pc.sort_indices(numbers, sort_keys=[(ROW_NUMBER, "ascending")]))
+
+
+def _quarantine(
+    con: duckdb.DuckDBPyConnection,
+    bad: pa.Table,
+    rows: str,
+    *,
+    source: str,
+    file: str,
+    sha256: str,
+    table: str,
+    now: datetime,
+) -> pa.Table:
+    """Quarantine rows for ``bad`` (``__row``, ``__reason``), with raw values from ``rows``."""
+    if bad.num_rows == 0:
+        return QUARANTINE.arrow_schema().empty_table()
+    bad = bad.select([ROW_NUMBER, FLAGGED])
+    names = _schema(con, rows).names
+    originals = [n for n in names if n not in (ROW_NUMBER, FLAGGED, SOURCE_ROW)]
+    raw_json = (
+        f"r.{_q(SOURCE_ROW)}"
+        if SOURCE_ROW in names  # the row as the source file had it
+        else "to_json(struct_pack(" + ", ".join(f"{_q(n)} := r.{_q(n)}" for n in originals) + "))"
+    )
+    con.register("__bad_rows", bad)
+    try:
+        out = con.sql(
+            "SELECT ? AS file_sha256, b.__row AS row_number, ? AS source, ? AS file, "
+            "? AS target_table, j.raw AS raw, b.__reason AS reason, "
+            "CAST(? AS TIMESTAMP) AS quarantined_at, CAST(NULL AS TIMESTAMP) AS resolved_at "
+            f"FROM __bad_rows b LEFT JOIN (SELECT r.{_q(ROW_NUMBER)} AS __row, "
+            f"any_value(CAST({raw_json} AS VARCHAR)) AS raw FROM {rows} r "
+            f"WHERE r.{_q(ROW_NUMBER)} IN (SELECT __row FROM __bad_rows) "
+            f"GROUP BY r.{_q(ROW_NUMBER)}) j ON j.__row = b.__row ORDER BY b.__row",
+            params=[sha256, source, file, table, now],
+        ).to_arrow_table()
+    finally:
+        con.unregister("__bad_rows")
+    return out.cast(QUARANTINE.arrow_schema())
 
 
 def quarantine_rows(

@@ -17,13 +17,13 @@ from demandos.intake.coerce import (
     ROW_NUMBER,
     SOURCE_ROW,
     Coerced,
-    coerce,
+    check,
     file_sha256,
     quarantine_rows,
     reason_kind,
 )
 from demandos.intake.connector import Connector, Context, col
-from demandos.intake.normalize import Rules, normalize
+from demandos.intake.normalize import Rules, normalized
 from demandos.intake.readers import RawFile, read_csv, read_xlsx
 from demandos.intake.registry import detect
 from demandos.progress import NullProgress, Progress
@@ -94,24 +94,52 @@ def read_file(path: Path, connector: Connector, header_line: int) -> RawFile:
     return raw
 
 
+SOURCE_ROWS = "source_rows"  # the rows as read, in the connection of one file's pipeline
+SOURCE_JSON = "source_json"  # __row, and __raw: the row as JSON (for the quarantine)
+
+
 def translate(connector: Connector, raw: pa.Table, context: Context) -> dict[str, pa.Table]:
     """The connector's SQL over the raw text: one batch of text per canonical table."""
     con = duckdb.connect()
     try:
-        con.register("source_rows", raw)
-        names = [n for n in raw.column_names if n != ROW_NUMBER]
-        as_json = "to_json(struct_pack(" + ", ".join(f"{col(n)} := {col(n)}" for n in names) + "))"
-        con.execute(
-            f"CREATE TEMP VIEW raw AS SELECT *, CAST({as_json} AS VARCHAR) AS {SOURCE_ROW} "
-            "FROM source_rows"
-        )
-        out = {}
-        for table in connector.outputs:
-            sql = connector.sql(table, context)
-            out[table] = con.sql(sql).to_arrow_table()
-        return out
+        views = translated(con, connector, raw, context, raw_json=True)
+        return {t: con.sql(f"SELECT * FROM {v}").to_arrow_table() for t, v in views.items()}
     finally:
         con.close()
+
+
+def translated(
+    con: duckdb.DuckDBPyConnection,
+    connector: Connector,
+    raw: pa.Table,
+    context: Context,
+    *,
+    raw_json: bool,
+) -> dict[str, str]:
+    """Views in ``con`` of the connector's SQL over ``raw``: canonical table -> view name.
+
+    Connectors pass ``__raw`` (the source row as JSON) along for the quarantine. Building it for
+    every row costs more than the rest of translation, so with ``raw_json=False`` it is NULL in
+    the views, and the view ``source_json`` gives it by ``__row`` for the rows that need it.
+    """
+    con.register(SOURCE_ROWS, raw)
+    names = [n for n in raw.column_names if n != ROW_NUMBER]
+    as_json = "to_json(struct_pack(" + ", ".join(f"{col(n)} := {col(n)}" for n in names) + "))"
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {SOURCE_JSON} AS SELECT {ROW_NUMBER}, "
+        f"CAST({as_json} AS VARCHAR) AS {SOURCE_ROW} FROM {SOURCE_ROWS}"
+    )
+    value = f"CAST({as_json} AS VARCHAR)" if raw_json else "CAST(NULL AS VARCHAR)"
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW raw AS SELECT *, {value} AS {SOURCE_ROW} FROM {SOURCE_ROWS}"
+    )
+    views = {}
+    for table in connector.outputs:
+        views[table] = f"{table}__translated"
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {views[table]} AS {connector.sql(table, context)}"
+        )
+    return views
 
 
 def ingest_file(
@@ -148,11 +176,20 @@ def ingest_rows(
 ) -> IngestReport:
     """Translate, normalize, check and load rows read from a file or an API page."""
     batches: dict[str, Coerced] = {}
-    for table, batch in translate(connector, raw.table, context).items():
-        batch = normalize(table, batch, rules)
-        batches[table] = coerce(
-            batch, TABLES[table], source=connector.name, file=report.file, sha256=report.sha256
-        )
+    con = duckdb.connect()  # one pipeline of views per table, computed once by ``check``
+    try:
+        for table, view in translated(con, connector, raw.table, context, raw_json=False).items():
+            batches[table] = check(
+                con,
+                normalized(con, table, view, rules),
+                TABLES[table],
+                rows=SOURCE_JSON,
+                source=connector.name,
+                file=report.file,
+                sha256=report.sha256,
+            )
+    finally:
+        con.close()
     broken = quarantine_rows(
         [(row, {"line": text}, reason) for row, text, reason in raw.broken],
         source=connector.name,

@@ -74,127 +74,174 @@ def read_rates(path: Path) -> pa.Table | None:
 
 def normalize(table: str, batch: pa.Table, rules: Rules) -> pa.Table:
     """Apply the steps that concern ``table`` to a translated batch."""
-    names = set(batch.column_names)
     con = duckdb.connect()
     try:
         con.register("batch", batch)
-        current = "batch"
-        if "channel" in names and set(UTM) <= names:
-            current = _channels(con, current, rules)
-        if table == "people" and {"email", "account_id"} <= names and rules.domains is not None:
-            current = _accounts_by_domain(con, current, rules)
-        if {"amount", "currency"} <= names and table == "spend":
-            current = _convert(con, current, rules)
-        return con.sql(f"SELECT * FROM {current}").to_arrow_table()
+        return con.sql(f"SELECT * FROM {normalized(con, table, 'batch', rules)}").to_arrow_table()
     finally:
         con.close()
 
 
-def _channels(con: duckdb.DuckDBPyConnection, current: str, rules: Rules) -> str:
-    """Fill ``channel`` (first matching UTM rule) and ``program_id`` where the source left them."""
+def normalized(con: duckdb.DuckDBPyConnection, table: str, relation: str, rules: Rules) -> str:
+    """A view of ``relation`` (a batch for ``table``) with the steps that concern it; its name.
+
+    The steps are views over one another: nothing is computed until the view is read, once.
+    Lookups (UTM rules, programs, domains, rates) are joins, never a subquery per row.
+    """
+    names = set(_columns(con, relation))
+    current = relation
+    if "channel" in names and set(UTM) <= names:
+        current = _channels(con, table, current, rules)
+    if table == "people" and {"email", "account_id"} <= names and rules.domains is not None:
+        current = _accounts_by_domain(con, table, current, rules)
+    if {"amount", "currency"} <= names and table == "spend":
+        current = _convert(con, table, current, rules)
+    return current
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, pa.Array]) -> None:
+    con.register(name, pa.table(columns))
+
+
+def _channels(con: duckdb.DuckDBPyConnection, table: str, current: str, rules: Rules) -> str:
+    """Fill ``channel`` (first matching UTM rule) and ``program_id`` where the source left them.
+
+    The rules are matched once per distinct (source, medium, campaign), then joined back.
+    """
     rows = [
         (i, r.channel, _like(r.source), _like(r.medium), _like(r.campaign))
         for i, r in enumerate(rules.utm)
     ]
-    con.register(
-        "utm_rules",
-        pa.table(
-            {
-                "priority": pa.array([r[0] for r in rows], pa.int64()),
-                "channel": pa.array([r[1] for r in rows], pa.string()),
-                "source": pa.array([r[2] for r in rows], pa.string()),
-                "medium": pa.array([r[3] for r in rows], pa.string()),
-                "campaign": pa.array([r[4] for r in rows], pa.string()),
-            }
-        ),
+    _register(
+        con,
+        "__utm_rules",
+        {
+            "priority": pa.array([r[0] for r in rows], pa.int64()),
+            "channel": pa.array([r[1] for r in rows], pa.string()),
+            "source": pa.array([r[2] for r in rows], pa.string()),
+            "medium": pa.array([r[3] for r in rows], pa.string()),
+            "campaign": pa.array([r[4] for r in rows], pa.string()),
+        },
     )
-    con.register(
-        "programs",
-        pa.table(
-            {
-                "key": pa.array(list(rules.programs), pa.string()),
-                "program_id": pa.array(list(rules.programs.values()), pa.string()),
-            }
-        ),
+    _register(
+        con,
+        "__programs",
+        {
+            "key": pa.array(list(rules.programs), pa.string()),
+            "program_id": pa.array(list(rules.programs.values()), pa.string()),
+        },
+    )
+    combos = f"{table}__utm"
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {combos} AS "
+        "SELECT c.utm_source, c.utm_medium, c.utm_campaign, "
+        "arg_min(r.channel, r.priority) AS rule_channel, any_value(p.program_id) AS program "
+        "FROM (SELECT DISTINCT utm_source, utm_medium, utm_campaign "
+        f"FROM {current}) c "
+        "LEFT JOIN __utm_rules r "
+        "ON lower(COALESCE(c.utm_source, '')) LIKE r.source ESCAPE '\\' "
+        "AND lower(COALESCE(c.utm_medium, '')) LIKE r.medium ESCAPE '\\' "
+        "AND lower(COALESCE(c.utm_campaign, '')) LIKE r.campaign ESCAPE '\\' "
+        "LEFT JOIN __programs p ON p.key = lower(trim(c.utm_campaign)) "
+        "GROUP BY ALL"
     )
     # A campaign no program claims keeps its own name: spend is never dropped for it, and the
     # kernel's conformance report shows it as unmapped.
     program = (
-        ", COALESCE(NULLIF(b.program_id, ''), (SELECT p.program_id FROM programs p "
-        "WHERE p.key = lower(trim(b.utm_campaign))), NULLIF(trim(b.utm_campaign), '')) "
+        ", COALESCE(NULLIF(b.program_id, ''), u.program, NULLIF(trim(b.utm_campaign), '')) "
         "AS program_id"
         if "program_id" in _columns(con, current)
         else ""
     )
+    view = f"{table}__channels"
     con.execute(
-        f"CREATE TEMP TABLE with_channels AS SELECT b.* REPLACE ("
-        f"COALESCE(NULLIF(b.channel, ''), (SELECT r.channel FROM utm_rules r "
-        f"WHERE lower(COALESCE(b.utm_source, '')) LIKE r.source ESCAPE '\\' "
-        f"AND lower(COALESCE(b.utm_medium, '')) LIKE r.medium ESCAPE '\\' "
-        f"AND lower(COALESCE(b.utm_campaign, '')) LIKE r.campaign ESCAPE '\\' "
-        f"ORDER BY r.priority LIMIT 1)) AS channel{program}) FROM {current} b"
+        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT b.* REPLACE ("
+        f"COALESCE(NULLIF(b.channel, ''), u.rule_channel) AS channel{program}) "
+        f"FROM {current} b LEFT JOIN {combos} u "
+        "ON b.utm_source IS NOT DISTINCT FROM u.utm_source "
+        "AND b.utm_medium IS NOT DISTINCT FROM u.utm_medium "
+        "AND b.utm_campaign IS NOT DISTINCT FROM u.utm_campaign"
     )
     if program and rules.program_channels:  # no UTM rule matched: the program's own channel
-        con.register(
-            "program_channels",
-            pa.table(
-                {
-                    "program_id": pa.array(list(rules.program_channels), pa.string()),
-                    "channel": pa.array(list(rules.program_channels.values()), pa.string()),
-                }
-            ),
+        _register(
+            con,
+            "__program_channels",
+            {
+                "program_id": pa.array(list(rules.program_channels), pa.string()),
+                "channel": pa.array(list(rules.program_channels.values()), pa.string()),
+            },
         )
         con.execute(
-            "CREATE TEMP TABLE with_program_channels AS SELECT w.* REPLACE (COALESCE(w.channel, "
-            "(SELECT pc.channel FROM program_channels pc WHERE pc.program_id = w.program_id)) "
-            "AS channel) FROM with_channels w"
+            f"CREATE OR REPLACE TEMP VIEW {table}__program_channels AS "
+            "SELECT w.* REPLACE (COALESCE(w.channel, pc.channel) AS channel) "
+            f"FROM {view} w LEFT JOIN __program_channels pc ON pc.program_id = w.program_id"
         )
-        return "with_program_channels"
-    return "with_channels"
+        return f"{table}__program_channels"
+    return view
 
 
-def _accounts_by_domain(con: duckdb.DuckDBPyConnection, current: str, rules: Rules) -> str:
+def _accounts_by_domain(
+    con: duckdb.DuckDBPyConnection, table: str, current: str, rules: Rules
+) -> str:
     """A person without an account joins the account whose domain their email has."""
-    con.register("domains", rules.domains)
+    con.register("__domains", rules.domains)
+    view = f"{table}__accounts"
     con.execute(
-        "CREATE TEMP TABLE with_accounts AS SELECT b.* REPLACE ("
-        f"COALESCE(NULLIF(b.account_id, ''), "
-        f"(SELECT min(d.account_id) FROM domains d WHERE d.domain = "
-        f"lower(split_part(b.email, '@', 2)))) AS account_id) FROM {current} b"
+        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT b.* REPLACE ("
+        "COALESCE(NULLIF(b.account_id, ''), d.account_id) AS account_id) "
+        f"FROM {current} b LEFT JOIN (SELECT domain, min(account_id) AS account_id "
+        "FROM __domains GROUP BY domain) d ON d.domain = lower(split_part(b.email, '@', 2))"
     )
-    return "with_accounts"
+    return view
 
 
-def _convert(con: duckdb.DuckDBPyConnection, current: str, rules: Rules) -> str:
-    """Amounts in another currency × the month's rate; no rate ⇒ the row is flagged."""
-    if rules.rates is not None:
-        con.register("rates", rules.rates)
-    else:
-        con.execute("CREATE TEMP TABLE rates (month DATE, currency VARCHAR, rate DOUBLE)")
-    if FLAGGED not in _columns(con, current):
-        con.execute(
-            f"CREATE TEMP TABLE flaggable AS SELECT *, CAST(NULL AS VARCHAR) AS {FLAGGED} "
-            f"FROM {current}"
+def _convert(con: duckdb.DuckDBPyConnection, table: str, current: str, rules: Rules) -> str:
+    """Amounts in another currency × the month's rate; no rate ⇒ the row is flagged.
+
+    A row the connector flagged already keeps its reason, and gets this one after it.
+    """
+    rates = rules.rates
+    if rates is None:
+        rates = pa.table(
+            {
+                "month": pa.array([], pa.date32()),
+                "currency": pa.array([], pa.string()),
+                "rate": pa.array([], pa.float64()),
+            }
         )
-        current = "flaggable"
+    con.register("__rates", rates)
+    has_flag = FLAGGED in _columns(con, current)
     workspace = rules.currency.upper()
-    rate = (
-        "(SELECT r.rate FROM rates r WHERE r.currency = upper(trim(b.currency)) "
-        "AND r.month = date_trunc('month', TRY_CAST(b.date AS DATE)))"
-    )
-    foreign = f"(upper(trim(b.currency)) <> '{workspace}' AND trim(b.currency) <> '')"
+    foreign = f"(b.__currency <> '{workspace}' AND trim(b.currency) <> '')"
     amount = "TRY_CAST(b.amount AS DOUBLE)"
-    con.execute(
-        f"CREATE TEMP TABLE converted AS SELECT b.* REPLACE ("
-        f"CASE WHEN {foreign} AND {amount} IS NOT NULL AND {rate} IS NOT NULL "
-        f"THEN CAST({amount} * {rate} AS VARCHAR) ELSE b.amount END AS amount, "
-        f"CASE WHEN {foreign} THEN '{workspace}' ELSE b.currency END AS currency, "
-        f"CASE WHEN {foreign} AND {rate} IS NULL THEN 'no exchange rate for ' || "
-        f"upper(trim(b.currency)) || ' in ' || "
-        f"COALESCE(strftime(TRY_CAST(b.date AS DATE), '%Y-%m'), 'that month') || "
-        f"': add it to rates.csv' ELSE b.{FLAGGED} END AS {FLAGGED}) FROM {current} b"
+    missing = (
+        "'no exchange rate for ' || b.__currency || ' in ' || "
+        "COALESCE(strftime(b.__date, '%Y-%m'), 'that month') || ': add it to rates.csv'"
     )
-    return "converted"
+    own = f"NULLIF(b.{FLAGGED}, '')" if has_flag else "NULL"  # the connector's reason first
+    kept = f"b.{FLAGGED}" if has_flag else "CAST(NULL AS VARCHAR)"
+    flag = (
+        f"CASE WHEN {foreign} AND b.__rate IS NULL THEN concat_ws('; ', {own}, {missing}) "
+        f"ELSE {kept} END AS {FLAGGED}"
+    )
+    replaced = [
+        f"CASE WHEN {foreign} AND {amount} IS NOT NULL AND b.__rate IS NOT NULL "
+        f"THEN CAST({amount} * b.__rate AS VARCHAR) ELSE b.amount END AS amount",
+        f"CASE WHEN {foreign} THEN '{workspace}' ELSE b.currency END AS currency",
+    ]
+    view = f"{table}__converted"
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT b.* EXCLUDE (__currency, __date, __rate) "
+        f"REPLACE ({', '.join(replaced + ([flag] if has_flag else []))})"
+        f"{'' if has_flag else ', ' + flag} "
+        "FROM (SELECT s.*, upper(trim(s.currency)) AS __currency, "
+        "TRY_CAST(s.date AS DATE) AS __date, r.rate AS __rate "
+        f"FROM {current} s LEFT JOIN (SELECT month, currency, any_value(rate) AS rate "
+        "FROM __rates GROUP BY month, currency) r "
+        "ON r.currency = upper(trim(s.currency)) "
+        "AND r.month = date_trunc('month', TRY_CAST(s.date AS DATE))) b"
+    )
+    return view
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> Sequence[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,11 +100,46 @@ def read_csv(path: Path, header_line: int, footer: str | None, comment: str | No
         return "skip"
 
     names = _unique(columns)
+    # Threaded first: Arrow numbers no invalid row then, so a file with one is read again
+    # single-threaded to know which rows were left out (the common, clean file is read once).
+    table = _arrow_csv(path, header_line, names, invalid, threads=True)
+    if broken_raw:
+        broken_raw.clear()
+        table = _arrow_csv(path, header_line, names, invalid, threads=False)
+    broken, footers, skipped = [], 0, []
+    for number, text in broken_raw:
+        data_row = (number - header_line - 1) if number is not None else None
+        if data_row is not None:
+            skipped.append(data_row)
+        first = next((c for c in next(csv.reader([text]), []) if c.strip()), "")
+        if footer and re.search(footer, first.strip()):
+            footers += 1
+            continue
+        reason = (
+            f"the row has {len(next(csv.reader([text]), []))} cells, the header has {len(columns)}"
+        )
+        broken.append((data_row or 0, text, reason))
+    numbers = np.arange(1, table.num_rows + len(skipped) + 1, dtype=np.int64)
+    if skipped:
+        numbers = np.setdiff1d(numbers, np.array(skipped, dtype=np.int64))
+    table = table.append_column(ROW_NUMBER, pa.array(numbers[: table.num_rows], pa.int64()))
+    table, dropped = _drop_non_data(table, names, footer, comment)
+    return RawFile(table, Header(columns, preamble, header_line), broken, footers + dropped)
+
+
+def _arrow_csv(
+    path: Path,
+    header_line: int,
+    names: list[str],
+    invalid: Callable[[pacsv.InvalidRow], str],
+    *,
+    threads: bool,
+) -> pa.Table:
     try:
-        table = pacsv.read_csv(
+        return pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(
-                use_threads=False,
+                use_threads=threads,
                 skip_rows=header_line + 1,
                 column_names=names,
                 encoding="utf-8",
@@ -122,24 +157,6 @@ def read_csv(path: Path, header_line: int, footer: str | None, comment: str | No
             file=path,
             hint="export it again as CSV (UTF-8) without editing it in between",
         ) from exc
-    broken, footers, skipped = [], 0, []
-    for number, text in broken_raw:
-        data_row = (number - header_line - 1) if number is not None else None
-        if data_row is not None:
-            skipped.append(data_row)
-        first = next((c for c in next(csv.reader([text]), []) if c.strip()), "")
-        if footer and re.search(footer, first.strip()):
-            footers += 1
-            continue
-        reason = (
-            f"the row has {len(next(csv.reader([text]), []))} cells, the header has {len(columns)}"
-        )
-        broken.append((data_row or 0, text, reason))
-    total = table.num_rows + len(skipped)
-    numbers = np.setdiff1d(np.arange(1, total + 1), np.array(skipped, dtype=np.int64))
-    table = table.append_column(ROW_NUMBER, pa.array(numbers[: table.num_rows], pa.int64()))
-    table, dropped = _drop_non_data(table, names, footer, comment)
-    return RawFile(table, Header(columns, preamble, header_line), broken, footers + dropped)
 
 
 def read_xlsx(path: Path, header_line: int, footer: str | None, comment: str | None) -> RawFile:
@@ -207,17 +224,33 @@ def _unique(columns: tuple[str, ...]) -> list[str]:
 def _drop_non_data(
     table: pa.Table, names: list[str], footer: str | None, comment: str | None
 ) -> tuple[pa.Table, int]:
-    """Leave out total/footer rows, comment lines and empty rows."""
+    """Leave out total/footer rows, comment lines and empty rows.
+
+    Only the first column is looked at for every row; the others only for rows whose first cell
+    is empty (an empty row, or a data row that starts with an empty cell).
+    """
     if table.num_rows == 0 or not names:
         return table, 0
     first = table.column(names[0])
-    keep = pc.invert(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(first)), 0))
-    for name in names[1:]:
-        keep = pc.or_(keep, pc.invert(pc.equal(pc.utf8_length(table.column(name)), 0)))
+    trimmed = pc.utf8_trim_whitespace(first)
+    empty_first = pc.equal(pc.utf8_length(trimmed), 0)
+    drop = None
+    if pc.any(empty_first).as_py():
+        # rows with an empty first cell: dropped when every other cell is empty too
+        where = pc.indices_nonzero(empty_first)
+        blank = pa.array(np.ones(len(where), dtype=bool))
+        for name in names[1:]:
+            blank = pc.and_(blank, pc.equal(pc.utf8_length(table.column(name).take(where)), 0))
+        mask = np.zeros(table.num_rows, dtype=bool)
+        mask[where.to_numpy()[blank.to_numpy(zero_copy_only=False)]] = True
+        drop = pa.array(mask)
     if comment:
-        keep = pc.and_(keep, pc.invert(pc.starts_with(first, comment)))
+        starts = pc.starts_with(first, comment)
+        drop = starts if drop is None else pc.or_(drop, starts)
     if footer:
-        trimmed = pc.utf8_trim_whitespace(first)
-        keep = pc.and_(keep, pc.invert(pc.match_substring_regex(trimmed, footer)))
-    kept = table.filter(keep)
+        matches = pc.match_substring_regex(trimmed, footer)
+        drop = matches if drop is None else pc.or_(drop, matches)
+    if drop is None or not pc.any(drop).as_py():
+        return table, 0
+    kept = table.filter(pc.invert(drop))
     return kept, table.num_rows - kept.num_rows
