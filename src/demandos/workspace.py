@@ -12,10 +12,11 @@ The CLI, the web app and notebooks all drive a ``Workspace``::
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from demandos.errors import CheckReport, WorkspaceError
 from demandos.intake.canonical import FileLoad, load_files
@@ -27,6 +28,9 @@ from demandos.progress import NullProgress, Progress
 from demandos.spec import Specs, check_workspace, load_specs_or_raise, write_starter
 from demandos.store.facts import FactStore, TableSummary, open_facts
 from demandos.store.oplog import Load, OperatingLog
+
+if TYPE_CHECKING:
+    from demandos.metrics import MetricTable
 
 MARKER = "demandos.yaml"
 DATA_DIR = ".demandos"
@@ -200,6 +204,19 @@ class Workspace:
             file=file,
             progress=progress,
         )
+
+    def metrics(
+        self, period: str | None = None, *, by: str | None = None, today: date | None = None
+    ) -> MetricTable:
+        """The metric tree for ``period`` (default: last month), optionally by a dimension."""
+        from demandos.metrics import compute, current_period
+
+        today = today or date.today()
+        fy = self.specs.workspace.fiscal_year_start_month
+        label = (
+            period or current_period("month", today, fiscal_year_start_month=fy).previous().label
+        )
+        return compute(self.facts, self.specs, label, by=by, today=today)
 
     def load_sample(self, *, progress: Progress | None = None) -> list[FileLoad]:
         """Load the small sample data set bundled with demandos (a few weeks of one company)."""

@@ -110,3 +110,19 @@ def test_an_invalid_spec_stops_commands_with_its_place(ws: Path) -> None:
     assert result.returncode == 1
     assert "team.yaml:3" in result.stderr
     assert "did you mean 'name'" in result.stderr
+
+
+def test_metrics_prints_the_tree_as_json_with_der_on_top(ws: Path) -> None:
+    assert runner.invoke(app, ["load", "--sample", "--workspace", str(ws)]).exit_code == 0
+    result = runner.invoke(
+        app, ["metrics", "--period", "2026-10", "--format", "json", "--workspace", str(ws)]
+    )
+    assert result.exit_code == 0, result.output
+    tree = json.loads(result.output)
+    text = json.dumps(tree)
+    for word in ("der", "pipeline_created", "cac_fully_loaded", "pipeline_velocity", "owner"):
+        assert word in text, word
+    table = runner.invoke(app, ["metrics", "--period", "2026-10", "--workspace", str(ws)])
+    assert table.exit_code == 0 and "Demand Efficiency Ratio" in table.output
+    bad = demandos("metrics", "--period", "2026-13", "--workspace", str(ws))
+    assert bad.returncode == 1 and "Error:" in bad.stderr and "no month 13" in bad.stderr

@@ -211,6 +211,23 @@ def quarantine_retry(
 
 
 @app.command()
+def metrics(
+    period: Annotated[
+        str | None, typer.Option(help="2026-W47, 2026-11, 2026-Q4 or FY2026 (default: last month).")
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option(help="Break down by channel, platform or program.")
+    ] = None,
+    format: Annotated[Literal["table", "json", "csv"], typer.Option("--format", "-f")] = "table",
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """The metric tree: value, change, target, status and owner of every metric."""
+    with Workspace.open(workspace) as ws:
+        result = ws.metrics(period, by=by)
+    render.print_metrics(result, format)
+
+
+@app.command()
 def status(workspace: WorkspaceOpt = None) -> None:
     """Summarize the store: every table, its rows and date range."""
     with Workspace.open(workspace) as ws:

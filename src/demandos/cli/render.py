@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -303,3 +304,55 @@ class _Named:
 
     def __init__(self, file: str, reasons: Any) -> None:
         self.file, self.reasons = file, reasons
+
+
+def print_metrics(result: Any, fmt: str) -> None:
+    """The tree as an indented table, or JSON (nested by parent), or CSV (tidy rows)."""
+    if fmt == "json":
+        console.print_json(json.dumps(result.as_dict(), default=str))
+        return
+    if fmt == "csv":
+        import pyarrow.csv as pacsv
+
+        sink = io.BytesIO()
+        pacsv.write_csv(result.to_arrow(), sink)
+        sys.stdout.write(sink.getvalue().decode())
+        return
+    rows = []
+    colours = {"green": "green", "amber": "yellow", "red": "red"}
+    for row in result.totals():
+        depth = "  " * (row.tier - 1)
+        status = row.status or row.state
+        colour = colours.get(row.status or "", "dim")
+        rows.append(
+            (
+                f"{depth}{row.name}",
+                _number(row.value, row.unit),
+                _number(row.change, row.unit),
+                _number(row.target, row.unit),
+                f"[{colour}]{status}[/]",
+                row.owner,
+                row.reason or "",
+            )
+        )
+    title = f"Metrics, {result.rows[0].period}" if result.rows else "Metrics"
+    out = Table(title=title, title_justify="left")
+    for column in ("metric", "value", "change", "target", "status", "owner", "note"):
+        out.add_column(
+            column, justify="right" if column in ("value", "change", "target") else "left"
+        )
+    for values in rows:
+        out.add_row(*values)
+    console.print(out)
+
+
+def _number(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "percent":
+        return f"{value:.1%}"
+    if unit == "ratio":
+        return f"{value:.2f}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"

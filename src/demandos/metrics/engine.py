@@ -1,0 +1,379 @@
+"""Compute the workspace's metric tree for a period, with comparisons, targets and states.
+
+    table = compute(ws.facts, ws.specs, "2026-11", by="channel", today=date(2026, 12, 2))
+    table.get("der").value, table.to_pandas(), table.as_dict()
+
+Each component is read once for the period, the four before it and the same period last year.
+A value's state is ``no_data`` when a table it needs has no data for the period or its
+denominator is zero, ``partial`` when the period is not over on ``today`` or its data stops inside
+it, ``not_computed`` for metrics the engine cannot compute yet — never a NaN or a silent zero.
+
+Targets are per ``target.per``; for additive metrics they are scaled to the period's grain by
+the number of periods in a year (a monthly target ×3 for a quarter, ×12/52 for a week); ratios
+keep theirs. Status: green, amber once the value is past ``amber`` in the bad direction (past the
+target itself when no amber is set), red once past ``red``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from demandos.errors import MetricError
+from demandos.metrics.catalog import BUILTINS, GROSS_MARGIN, MARGIN_KEY, NOT_YET, Formula
+from demandos.metrics.components import AllocatedCosts, Component, Series, month_shares
+from demandos.metrics.custom import Evaluate, reference_formula, simple_formula
+from demandos.metrics.periods import PER_YEAR, Period, parse_period
+from demandos.metrics.table import MetricTable, MetricValue, State, Status
+from demandos.spec.metrics import (
+    BUILTIN_CATALOG,
+    DerivedCalc,
+    Metric,
+    MetricsSpec,
+    RatioCalc,
+    SimpleCalc,
+    Target,
+)
+from demandos.store.facts import FactStore
+from demandos.suggest import did_you_mean
+
+DIMENSIONS = ("channel", "platform", "program")
+"""What ``by`` can break metrics down by so far."""
+
+TRAILING = 4
+_NOT_ACTIVITY = ("quarantine", "costs", "competitor_signals", "feedback")
+
+
+class _WorkspaceSettings(Protocol):
+    @property
+    def fiscal_year_start_month(self) -> int: ...
+
+
+class SpecsLike(Protocol):
+    """What the engine reads of ``Specs``: the metric tree and the fiscal calendar."""
+
+    @property
+    def metrics(self) -> MetricsSpec: ...
+    @property
+    def workspace(self) -> _WorkspaceSettings: ...
+
+
+Cell = tuple[float | None, State, str | None]
+_RANK: dict[State, int] = {"ok": 0, "partial": 1, "no_data": 2, "not_computed": 3}
+
+
+@dataclass
+class _Plan:
+    metric: Metric
+    formula: Formula | None = None
+    refs: tuple[str, ...] = ()
+    evaluate: Evaluate | None = None
+    missing: str | None = None  # why it is not computed
+
+    @property
+    def additive(self) -> bool:
+        return self.formula is not None and self.formula.additive
+
+
+@dataclass
+class _Result:
+    cells: dict[str | None, list[Cell]] = field(default_factory=dict)  # member -> per period
+    trailing: dict[str | None, float | None] = field(default_factory=dict)
+
+
+def _plan(metric: Metric) -> _Plan:
+    calc = metric.calculation
+    if metric.builtin is not None:
+        if metric.builtin in NOT_YET:
+            return _Plan(metric, missing=f"not yet computed: {NOT_YET[metric.builtin]}")
+        return _Plan(metric, formula=BUILTINS[metric.builtin])
+    if isinstance(calc, SimpleCalc):
+        return _Plan(metric, formula=simple_formula(metric.id, calc))
+    if isinstance(calc, RatioCalc | DerivedCalc):
+        refs, evaluate = reference_formula(calc)
+        return _Plan(metric, refs=refs, evaluate=evaluate)
+    kind = calc.type if calc is not None else "unknown"
+    return _Plan(metric, missing=f"not yet computed: {kind} metrics are not supported yet")
+
+
+def _hidden(builtin: str) -> Metric:
+    known = BUILTIN_CATALOG[builtin]
+    return Metric(
+        id=builtin, name=builtin, tier=4, owner="builtin", unit=known.unit, builtin=builtin
+    )
+
+
+def _worst(states: Sequence[tuple[State, str | None]]) -> tuple[State, str | None]:
+    state: State = max((s for s, _ in states), key=_RANK.__getitem__, default="ok")
+    reasons = list(dict.fromkeys(r for s, r in states if r and s == state))
+    return state, "; ".join(reasons) or None
+
+
+def _as_date(value: date | datetime | None) -> date | None:
+    return value.date() if isinstance(value, datetime) else value
+
+
+class _Engine:
+    def __init__(
+        self, facts: FactStore, specs: SpecsLike, period: Period, by: str | None, today: date,
+        gross_margin: float,
+    ) -> None:  # fmt: skip
+        self.facts, self.period, self.by, self.today = facts, period, by, today
+        self.margin = gross_margin
+        trailing = period.trailing(TRAILING)
+        unique = {p.label: p for p in (period, *trailing, period.same_period_last_year())}
+        self.periods = list(unique.values())
+        self.index = {label: i for i, label in enumerate(unique)}
+        self.trailing_idx = [self.index[p.label] for p in trailing]
+        self.plans = {m.id: _plan(m) for m in specs.metrics.metrics}
+        self.data: dict[str, Series] = {}
+        self.coverage: dict[str, list[tuple[State, str | None]]] = {}
+        self.results: dict[str, _Result] = {}
+        self._ranges: dict[str, tuple[date | None, date | None]] | None = None
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def ranges(self) -> dict[str, tuple[date | None, date | None]]:
+        if self._ranges is None:
+            self._ranges = {
+                s.table: (_as_date(s.min_time), _as_date(s.max_time)) for s in self.facts.summary()
+            }
+        return self._ranges
+
+    def read(self, comp: Component) -> None:
+        if comp.name in self.data:
+            return
+        by = self.by if self.by and comp.supports(self.by) else None
+        series = comp.fetch(self.facts, self.periods, by)
+        if by is not None:
+            if comp.additive:
+                sums = [sum(v[i] or 0.0 for v in series.values()) for i in range(len(self.periods))]
+                series[None] = list[float | None](sums)
+            else:
+                series.update(comp.fetch(self.facts, self.periods, None))
+        self.data[comp.name] = series
+        self.coverage[comp.name] = self.covered(comp)
+
+    def covered(self, comp: Component) -> list[tuple[State, str | None]]:
+        out: list[tuple[State, str | None]] = []
+        if isinstance(comp, AllocatedCosts):
+            monthly = comp.monthly(self.facts, self.periods)
+            for p in self.periods:
+                months = [m for m, _ in month_shares(p)]
+                gaps = [f"{m:%Y-%m}" for m in months if m not in monthly]
+                why = f"no costs (people, tools, agency, other) for {', '.join(gaps)}"
+                out.append(("no_data" if len(gaps) == len(months) else "partial", why))
+                if not gaps:
+                    out[-1] = ("ok", None)
+            return out
+        lo, hi = self.ranges()[comp.table]
+        ends = [h for t, (_, h) in self.ranges().items() if h and t not in _NOT_ACTIVITY]
+        through = max(ends, default=None)  # the store's data stops here
+        starts = [lo for t, (lo, _) in self.ranges().items() if lo and t not in _NOT_ACTIVITY]
+        since = min(starts, default=None)  # and starts here
+        for p in self.periods:
+            if lo is None or hi is None:
+                out.append(("no_data", f"the {comp.table} table is empty"))
+            elif hi < p.start or lo >= p.end:
+                out.append(("no_data", f"{comp.table} data runs {lo} to {hi}, outside {p.label}"))
+            elif through is not None and through < p.last_day:
+                out.append(("partial", f"data ends {through}, inside {p.label}"))
+            elif since is not None and since > p.start:
+                out.append(("partial", f"data starts {since}, inside {p.label}"))
+            else:
+                out.append(("ok", None))
+        return out
+
+    # -- evaluating --------------------------------------------------------------------------
+
+    def plan_of(self, metric_id: str, user: str) -> _Plan:
+        if metric_id in self.plans:
+            return self.plans[metric_id]
+        if metric_id in BUILTINS or metric_id in NOT_YET:
+            self.plans[metric_id] = _plan(_hidden(metric_id))
+            return self.plans[metric_id]
+        options = [*self.plans, *BUILTIN_CATALOG]
+        raise MetricError(
+            f"metric {user!r} uses {metric_id!r}, which is neither in metrics.yaml nor built in",
+            hint=did_you_mean(metric_id, options) or "name a metric id of metrics.yaml",
+        )
+
+    def result(self, metric_id: str, stack: tuple[str, ...] = ()) -> _Result:
+        if metric_id in self.results:
+            return self.results[metric_id]
+        if metric_id in stack:
+            cycle = " → ".join((*stack, metric_id))
+            raise MetricError(f"metrics depend on each other in a cycle: {cycle}",
+                              hint="break the cycle in metrics.yaml")  # fmt: skip
+        plan = self.plans[metric_id]
+        if plan.formula is not None:
+            result = self.from_formula(plan.formula)
+        elif plan.evaluate is not None:
+            refs = {r: self.result(self.plan_of(r, metric_id).metric.id, (*stack, metric_id))
+                    for r in plan.refs}  # fmt: skip
+            result = self.from_refs(refs, plan.evaluate)
+        else:
+            cells: list[Cell] = [(None, "not_computed", plan.missing)] * len(self.periods)
+            result = _Result({None: cells}, {None: None})
+        self.results[metric_id] = result
+        return result
+
+    def from_formula(self, formula: Formula) -> _Result:
+        comps = formula.components()
+        for comp in comps:
+            self.read(comp)
+        members: set[str | None] = {None}
+        if self.by and all(c.supports(self.by) for c in comps):
+            members |= {m for c in comps for m in self.data[c.name]}
+        result = _Result()
+        for member in members:
+            cells: list[Cell] = []
+            for i in range(len(self.periods)):
+                values = self.values(comps, member, [i])
+                value, why = formula.combine(values)
+                state, reason = _worst([self.coverage[c.name][i] for c in comps])
+                if state == "no_data" or value is None:
+                    cells.append((None, "no_data", reason if state == "no_data" else why))
+                else:
+                    cells.append((value, state, reason))
+            result.cells[member] = cells
+            result.trailing[member] = self.pooled(formula, comps, member, cells)
+        return result
+
+    def values(
+        self, comps: list[Component], member: str | None, idx: list[int]
+    ) -> dict[str, float | None]:
+        out: dict[str, float | None] = {MARGIN_KEY: self.margin}
+        for comp in comps:
+            series = self.data[comp.name].get(member)
+            got = [series[i] if series else (0.0 if comp.additive else None) for i in idx]
+            if any(v is None for v in got):
+                out[comp.name] = None
+            else:
+                total = sum(v for v in got if v is not None)
+                out[comp.name] = total / len(idx) if comp.stock else total
+        return out
+
+    def pooled(self, formula: Formula, comps: list[Component], member: str | None,
+               cells: list[Cell]) -> float | None:  # fmt: skip
+        """The trailing periods' value: flows summed, stocks averaged; additive ÷ periods."""
+        if not all(c.additive for c in comps):
+            return None
+        used = [i for i in self.trailing_idx if cells[i][1] != "no_data"]
+        if not used:
+            return None
+        value, _ = formula.combine(self.values(comps, member, used))
+        if value is None:
+            return None
+        return value / len(used) if formula.additive else value
+
+    def from_refs(self, refs: Mapping[str, _Result], evaluate: Evaluate) -> _Result:
+        members: set[str | None] = {None}
+        if self.by and all(len(r.cells) > 1 for r in refs.values()):
+            members |= {m for r in refs.values() for m in r.cells}
+        result = _Result()
+        for member in members:
+            cells: list[Cell] = []
+            for i in range(len(self.periods)):
+                got = {k: r.cells[member][i] if member in r.cells else (0.0, "ok", None)
+                       for k, r in refs.items()}  # fmt: skip
+                missing = [f"{k}: {c[2]}" for k, c in got.items() if c[0] is None]
+                if missing:
+                    cells.append((None, "no_data", "; ".join(missing)))
+                    continue
+                value, why = evaluate({k: c[0] for k, c in got.items() if c[0] is not None})
+                state, reason = _worst([(c[1], c[2]) for c in got.values()])
+                cells.append(
+                    (value, state, reason) if value is not None else (None, "no_data", why)
+                )
+            result.cells[member] = cells
+            trailing = {k: r.trailing.get(member) for k, r in refs.items()}
+            known = {k: v for k, v in trailing.items() if v is not None}
+            result.trailing[member] = evaluate(known)[0] if len(known) == len(refs) else None
+        return result
+
+    # -- presenting --------------------------------------------------------------------------
+
+    def row(self, plan: _Plan, member: str | None, result: _Result) -> MetricValue:
+        m, p = plan.metric, self.period
+        cells = result.cells[member]
+        value, state, reason = cells[0]
+        if member is None and state in ("ok", "partial"):
+            late = p.partial_reason(self.today)
+            if late:
+                state, reason = "partial", "; ".join(r for r in (late, reason) if r)
+        previous = cells[self.index[p.previous().label]][0]
+        change = value - previous if value is not None and previous is not None else None
+        levels = _target(m.target, p, plan.additive) if member is None else None
+        return MetricValue(
+            metric=m.id, name=m.name, tier=m.tier, parent=m.parent, owner=m.owner, unit=m.unit,
+            direction=m.direction, period=p.label, dimension=self.by, member=member, value=value,
+            state=state, reason=reason, previous=previous, change=change,
+            change_ratio=change / abs(previous) if change is not None and previous else None,
+            last_year=cells[self.index[p.same_period_last_year().label]][0],
+            trailing_avg=result.trailing.get(member),
+            target=levels[0] if levels else None,
+            amber=levels[1] if levels else None,
+            red=levels[2] if levels else None,
+            status=status(value, levels, m.direction) if levels else None,
+            additive=plan.additive,
+        )  # fmt: skip
+
+
+Levels3 = tuple[float, float | None, float | None]  # target, amber, red
+
+
+def _target(target: Target | None, period: Period, additive: bool) -> Levels3 | None:
+    if target is None:
+        return None
+    if period.label in target.periods:
+        named = target.periods[period.label]
+        return named.value, named.amber, named.red
+    k = PER_YEAR[target.per] / PER_YEAR[period.grain] if additive else 1.0
+    return (target.value * k, target.amber * k if target.amber is not None else None,
+            target.red * k if target.red is not None else None)  # fmt: skip
+
+
+def status(
+    value: float | None, levels: tuple[float, float | None, float | None], direction: str
+) -> Status | None:
+    """Green, amber or red for ``value`` against (target, amber, red) thresholds."""
+    if value is None:
+        return None
+    sign = 1.0 if direction == "higher_is_better" else -1.0
+    target, amber, red = levels
+    if red is not None and sign * (value - red) < 0:
+        return "red"
+    if sign * (value - (amber if amber is not None else target)) < 0:
+        return "amber"
+    return "green"
+
+
+def compute(
+    facts: FactStore,
+    specs: SpecsLike,
+    period: str,
+    *,
+    by: str | None = None,
+    today: date | None = None,
+    gross_margin: float = GROSS_MARGIN,
+) -> MetricTable:
+    """The metric tree of ``specs`` for ``period`` (e.g. ``2026-W47``, ``2026-11``, ``FY2026``)."""
+    if by is not None and by not in DIMENSIONS:
+        raise MetricError(
+            f"cannot break metrics down by {by!r}",
+            hint=did_you_mean(by, DIMENSIONS) or f"use one of: {', '.join(DIMENSIONS)}",
+        )
+    fy = specs.workspace.fiscal_year_start_month
+    when = parse_period(period, fiscal_year_start_month=fy)
+    engine = _Engine(facts, specs, when, by, today or date.today(), gross_margin)
+    table = MetricTable(when.label, when.start.isoformat(), when.end.isoformat(), by)
+    for metric in specs.metrics.metrics:
+        plan = engine.plans[metric.id]
+        result = engine.result(metric.id)
+        table.rows.append(engine.row(plan, None, result))
+        for member in sorted(m for m in result.cells if m is not None):
+            table.rows.append(engine.row(plan, member, result))
+    return table
