@@ -138,6 +138,7 @@ def test_demo_command_prints_where_the_outputs_are(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "exports" in result.output and "truth" in result.output
     assert "pipeline" in result.output.lower()
+    assert "Demand Efficiency Ratio" in result.output
 
 
 # --- the two CRMs are one id space ------------------------------------------------------------
@@ -240,3 +241,12 @@ def test_nps_times_and_email_programs_are_the_simulations(demo: DemoResult) -> N
     assert nps and not Counter(nps) - simulated  # every stored time is a simulated one
     assert len(nps) >= len(sim) - 2  # the refused response and the merged duplicate
     assert sends and {s["program_id"] for s in sends} == {"close_notes"}
+
+
+def test_the_main_job_computes_the_metric_tree(demo: DemoResult) -> None:
+    assert demo.metrics is not None
+    values = {r.metric: r for r in demo.metrics.totals()}
+    der, pipeline, cost = values["der"], values["pipeline_created"], values["fully_loaded_cost"]
+    assert der.state == "ok" and der.value is not None
+    assert pipeline.value is not None and cost.value
+    assert der.value == pytest.approx(pipeline.value / cost.value)

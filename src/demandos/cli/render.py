@@ -196,6 +196,8 @@ def print_demo(result: Any) -> None:
         ("people, tools, agency, other", f"{totals['costs']:,.0f}{money}"),
     ]
     console.print(table("18 months of the simulated company", ["", "total"], rows, numeric=True))
+    if result.metrics is not None:
+        print_metrics(result.metrics, "table")
 
 
 def print_connectors(connectors: Any) -> None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from demandos.errors import CheckReport, IntakeError, WorkspaceError
 from demandos.intake.canonical import FileLoad
 from demandos.intake.ingest import IngestReport
 from demandos.intake.registry import connector, detect
+from demandos.metrics import MetricTable
 from demandos.progress import NullProgress, Progress
 from demandos.simulate.company import write_company
 from demandos.simulate.engine import SimulationSummary, simulate
@@ -41,6 +43,7 @@ class DemoResult:
     loads: list[FileLoad] = field(default_factory=list)
     ingested: list[IngestReport] = field(default_factory=list)
     check: CheckReport = field(default_factory=CheckReport)
+    metrics: MetricTable | None = None  # the main job: the tree for the last simulated month
     store: list[TableSummary] = field(default_factory=list)
 
     @property
@@ -125,5 +128,7 @@ def build_demo(
         finally:
             progress.finish()
         result.store = ws.summary()
+        last_month = summary.end.strftime("%Y-%m")
+        result.metrics = ws.metrics(last_month, today=summary.end + timedelta(days=1))
     result.check = check_workspace(root)
     return result
