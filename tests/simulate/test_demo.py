@@ -250,3 +250,16 @@ def test_the_main_job_computes_the_metric_tree(demo: DemoResult) -> None:
     assert der.state == "ok" and der.value is not None
     assert pipeline.value is not None and cost.value
     assert der.value == pytest.approx(pipeline.value / cost.value)
+
+
+def test_the_readme_python_example_runs_on_the_demo(
+    demo: DemoResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    [example] = [block.split("```")[0] for block in readme.split("```python\n")[1:]]
+    monkeypatch.chdir(demo.root.parent)
+    example = example.replace('Workspace.open("demo")', f'Workspace.open("{demo.root.name}")')
+    example = example.replace('Path("exports/")', f'Path("{demo.root.name}/exports/hubspot")')
+    namespace: dict[str, object] = {}
+    exec(compile(example, "README.md", "exec"), namespace)
+    assert namespace["ws"] is not None
