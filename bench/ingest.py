@@ -35,6 +35,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from demandos.simulate.exports.hubspot import CONTACTS_HEADER
+
 LINKEDIN_PREAMBLE = (
     "Campaign Performance Report (in UTC)\nReport Start: 1/1/2023\nReport End: 12/31/2025\n\n"
 )
@@ -120,26 +122,8 @@ def linkedin_file(path: Path, rows: int, seed: int = 7) -> None:
         pacsv.write_csv(table, fh, pacsv.WriteOptions(quoting_style="needed"))
 
 
-HUBSPOT_HEADER = (
-    "Record ID",
-    "First Name",
-    "Last Name",
-    "Became a Lead Date",
-    "Became a Marketing Qualified Lead Date",
-    "Became a Sales Qualified Lead Date",
-    "Company Name",
-    "Country/Region",
-    "Create Date",
-    "Email",
-    "Job Title",
-    "Lifecycle Stage",
-    "Original Source",
-    "Original Source Drill-Down 1",
-    "Original Source Drill-Down 2",
-    "Persona",
-    "Associated Company",
-    "Associated Company IDs",
-)
+# The HubSpot contacts export as the exporter writes it, for a portal without the Salesforce sync.
+HUBSPOT_HEADER = tuple(c for c in CONTACTS_HEADER if not c.startswith("Salesforce"))
 
 
 def _stamps(minutes: np.ndarray) -> pa.Array:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import ibis
 
@@ -28,6 +29,7 @@ from demandos.metrics.components import (
     AllocatedCosts,
     AudienceSize,
     Component,
+    Measure,
     OpenOpportunities,
 )
 from demandos.spec.metrics import BUILTIN_CATALOG
@@ -56,8 +58,10 @@ _EMAIL = {"channel": "channel", "program": "program_id"}
 _ANY = {"channel": "", "platform": "", "program": ""}  # costs: all to (unassigned)
 
 
-def _opps(name: str, time: str, measure: Callable[..., object], where: object = None) -> Component:
-    return Aggregate(name, "opportunities", _OPP, time=time, measure=measure, where=where)  # type: ignore[arg-type]
+def _opps(
+    name: str, time: str, measure: Measure, where: Callable[[Any], Any] | None = None
+) -> Component:
+    return Aggregate(name, "opportunities", _OPP, time=time, measure=measure, where=where)
 
 
 def _days(t: ibis.Table) -> ibis.Value:
