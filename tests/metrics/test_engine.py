@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,24 @@ def test_targets_scale_for_additive_metrics_only(store: FactStore) -> None:
     week = compute(store, tree, "2026-W11", today=TODAY)  # 9-15 March: the 300 on 03-10
     assert week.get("media_spend").target == pytest.approx(300 * 12 / 52)
     assert week.get("media_spend").status == "red"
+
+
+def test_targets_for_named_fiscal_periods(store: FactStore) -> None:
+    target = {"value": 300, "periods": {"FY2026-Q4": {"value": 700, "amber": 800}}}
+    tree = specs(metric("media_spend", builtin="media_spend", target=target),
+                 fiscal_year_start_month=4)  # fmt: skip
+    q4 = compute(store, tree, "FY2026-Q4", today=TODAY).get("media_spend")  # Jan-Mar 2026
+    assert (q4.value, q4.target, q4.amber, q4.status) == (550.0, 700.0, 800.0, "green")
+    q3 = compute(store, tree, "FY2026-Q3", today=TODAY).get("media_spend")  # Oct-Dec 2025
+    assert q3.target == 900.0  # no override: 300 a month × 3
+
+
+def test_gross_margin_comes_from_the_workspace(store: FactStore) -> None:
+    tree = specs()
+    half = replace(tree, workspace=tree.workspace.model_copy(update={"gross_margin": 0.5}))
+    default = compute(store, tree, "2026-03", today=TODAY).get("cac_payback_months").value
+    halved = compute(store, half, "2026-03", today=TODAY).get("cac_payback_months").value
+    assert default is not None and halved == pytest.approx(default * 0.8 / 0.5)
 
 
 def test_zero_denominator_is_no_data_with_reason(store: FactStore) -> None:

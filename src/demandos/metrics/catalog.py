@@ -10,7 +10,7 @@ Formulas follow DESIGN.md. Decisions the design leaves open:
   is its own customer); *new ARR* is the amount of those first deals, taken to be annual.
 - *CAC* uses media spend; *fully loaded CAC* and *CAC payback* use fully loaded cost.
   CAC payback = fully loaded CAC ÷ (new ARR per customer ÷ 12 × gross margin); gross margin is
-  ``GROSS_MARGIN`` (0.8) until demandos.yaml has a setting for it.
+  demandos.yaml's ``gross_margin`` (default ``GROSS_MARGIN``, 0.8).
 - *Pipeline velocity* counts every opportunity open at the period's end as qualified.
 - By channel: spend and email by their ``channel``, people by ``lead_source``, opportunities by
   ``source`` (as the CRM recorded them); costs other than media go to ``(unassigned)``.
@@ -35,7 +35,7 @@ from demandos.metrics.components import (
 from demandos.spec.metrics import BUILTIN_CATALOG
 
 GROSS_MARGIN = 0.8
-"""Default gross margin for CAC payback; should become a demandos.yaml setting."""
+"""Default gross margin for CAC payback (demandos.yaml's ``gross_margin`` sets it)."""
 MARGIN_KEY = "_gross_margin"  # the engine passes its gross_margin to formulas under this key
 
 Values = Mapping[str, float | None]

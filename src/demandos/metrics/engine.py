@@ -22,7 +22,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from demandos.errors import MetricError
-from demandos.metrics.catalog import BUILTINS, GROSS_MARGIN, MARGIN_KEY, NOT_YET, Formula
+from demandos.metrics.catalog import BUILTINS, MARGIN_KEY, NOT_YET, Formula
 from demandos.metrics.components import AllocatedCosts, Component, Series, month_shares
 from demandos.metrics.custom import Evaluate, reference_formula, simple_formula
 from demandos.metrics.periods import PER_YEAR, Period, parse_period
@@ -49,6 +49,8 @@ _NOT_ACTIVITY = ("quarantine", "costs", "competitor_signals", "feedback")
 class _WorkspaceSettings(Protocol):
     @property
     def fiscal_year_start_month(self) -> int: ...
+    @property
+    def gross_margin(self) -> float: ...
 
 
 class SpecsLike(Protocol):
@@ -358,9 +360,12 @@ def compute(
     *,
     by: str | None = None,
     today: date | None = None,
-    gross_margin: float = GROSS_MARGIN,
+    gross_margin: float | None = None,
 ) -> MetricTable:
-    """The metric tree of ``specs`` for ``period`` (e.g. ``2026-W47``, ``2026-11``, ``FY2026``)."""
+    """The metric tree of ``specs`` for ``period`` (e.g. ``2026-W47``, ``2026-11``, ``FY2026``).
+
+    ``gross_margin`` (for CAC payback) defaults to demandos.yaml's ``gross_margin``.
+    """
     if by is not None and by not in DIMENSIONS:
         raise MetricError(
             f"cannot break metrics down by {by!r}",
@@ -368,7 +373,8 @@ def compute(
         )
     fy = specs.workspace.fiscal_year_start_month
     when = parse_period(period, fiscal_year_start_month=fy)
-    engine = _Engine(facts, specs, when, by, today or date.today(), gross_margin)
+    margin = gross_margin if gross_margin is not None else specs.workspace.gross_margin
+    engine = _Engine(facts, specs, when, by, today or date.today(), margin)
     table = MetricTable(when.label, when.start.isoformat(), when.end.isoformat(), by)
     for metric in specs.metrics.metrics:
         plan = engine.plans[metric.id]

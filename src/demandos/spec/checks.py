@@ -14,11 +14,19 @@ from pydantic import BaseModel
 
 from demandos.errors import Finding
 from demandos.spec.fields import format_duration
-from demandos.spec.metrics import CumulativeCalc, DerivedCalc, RatioCalc
+from demandos.spec.metrics import (
+    BUILTIN_CATALOG,
+    ConversionCalc,
+    CumulativeCalc,
+    DerivedCalc,
+    RatioCalc,
+    SimpleCalc,
+)
 from demandos.spec.rules import check_ref, check_refs, finding, rule
 from demandos.spec.specs import SPEC_FILES, Specs
 from demandos.spec.workspace import literal_password
 from demandos.spec.yamlio import PathPart
+from demandos.store.schema import TABLES
 
 TEAM = "team.yaml"
 KERNEL = "kernel.yaml"
@@ -201,9 +209,35 @@ def metric_tree(specs: Specs) -> Iterator[Finding]:
         )
 
 
+def _simple_columns(
+    specs: Specs, path: tuple[PathPart, ...], calc: SimpleCalc
+) -> Iterator[Finding]:
+    """Columns a ``simple`` metric names must exist in its canonical table."""
+    schema = TABLES.get(calc.table)
+    if schema is None:  # the model already refused it
+        return
+    columns = schema.column_names
+    named: list[tuple[tuple[PathPart, ...], str | None]] = [
+        ((*path, "column"), calc.column),
+        ((*path, "time_column"), calc.time_column),
+        *(((*path, "filters", i, "column"), f.column) for i, f in enumerate(calc.filters)),
+    ]
+    for where, column in named:
+        if found := check_ref(
+            specs, METRICS, where, column, columns, f"column of {schema.name}", "the canonical "
+            f"{schema.name} table", plural=f"columns of {schema.name}",
+        ):  # fmt: skip
+            yield found
+    if calc.time_column is None and schema.time_column is None:
+        yield finding(
+            specs, METRICS, (*path, "table"), f"table {schema.name} has no time column",
+            "add `time_column:` naming the column that places a row in a period",
+        )  # fmt: skip
+
+
 @rule("metric_formulas")
 def metric_formulas(specs: Specs) -> Iterator[Finding]:
-    ids = set(specs.metric_ids)
+    ids = set(specs.metric_ids) | set(BUILTIN_CATALOG)  # a formula may use any built-in
     for i, m in enumerate(specs.metrics.metrics):
         path: tuple[PathPart, ...] = ("metrics", i)
         calc, cpath = m.calculation, (*path, "calculation")
@@ -216,6 +250,19 @@ def metric_formulas(specs: Specs) -> Iterator[Finding]:
             yield from check_refs(
                 specs, METRICS, (*cpath, "metrics"), calc.metrics, ids, "metric", METRICS
             )
+        if isinstance(calc, SimpleCalc):
+            yield from _simple_columns(specs, cpath, calc)
+        if (
+            isinstance(calc, ConversionCalc)
+            and calc.entity == "opportunities"
+            and (calc.base_event != "opportunity")
+        ):
+            yield finding(
+                specs, METRICS, (*cpath, "base_event"),
+                f"opportunities do not reach the {calc.base_event!r} stage",
+                "for opportunities use base_event: opportunity (and conversion_event: won), "
+                "or set entity: people or accounts",
+            )  # fmt: skip
         for key, ref in refs:
             if ref == m.id:
                 yield finding(specs, METRICS, (*cpath, key), f"metric {m.id!r} refers to itself")

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from demandos.spec.fields import Id, OwnerRef, SpecModel, Text, spec_error
+from demandos.store.schema import TABLES
 from demandos.suggest import closest, did_you_mean
 
 Unit = Literal["currency", "ratio", "percent", "count", "days", "months", "currency_per_day"]
@@ -99,21 +100,30 @@ def suggest_builtin(word: str) -> str:
     return f"built-in metrics: {', '.join(BUILTIN_METRICS)}"
 
 
-Table = Literal[
-    "accounts", "people", "touchpoints", "spend", "costs", "opportunities",
-    "opportunity_history", "assets", "audiences", "feedback", "competitor_signals",
-]  # fmt: skip
+def _check_table(value: str) -> str:
+    if value not in TABLES:
+        raise spec_error(
+            f"{value!r} is not a canonical table",
+            did_you_mean(value, TABLES) or f"tables are: {', '.join(TABLES)}",
+        )
+    return value
+
+
+Table = Annotated[str, AfterValidator(_check_table)]
 Stage = Literal["lead", "mql", "sql", "opportunity", "won"]
 STAGES: tuple[str, ...] = ("lead", "mql", "sql", "opportunity", "won")
 
-_PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2])|-W(0[1-9]|[1-4]\d|5[0-3]))?$")
+_PERIOD = re.compile(
+    r"^(\d{4}(-Q[1-4]|-(0[1-9]|1[0-2])|-W(0[1-9]|[1-4]\d|5[0-3]))?|FY\d{4}(-Q[1-4])?)$"
+)
 
 
 def _check_period(value: str) -> str:
     if not _PERIOD.match(value):
         raise spec_error(
             f"{value!r} is not a period",
-            "name periods as 2025 (year), 2025-Q1 (quarter), 2025-03 (month) or 2025-W09 (week)",
+            "name periods as 2025 (year), 2025-Q1 (quarter), 2025-03 (month), 2025-W09 (week), "
+            "FY2025 (fiscal year) or FY2025-Q1 (fiscal quarter)",
         )
     return value
 
@@ -174,7 +184,7 @@ class SimpleCalc(SpecModel):
     """Aggregate one column of one canonical table."""
 
     type: Literal["simple"] = Field(description="simple: aggregate a table column")
-    table: Table = Field(description="canonical table")
+    table: Table = Field(description="canonical table, e.g. spend, people, opportunities")
     agg: Literal["sum", "count", "count_distinct", "avg", "min", "max"] = Field(
         description="aggregation"
     )

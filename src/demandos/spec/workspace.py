@@ -122,6 +122,14 @@ class WorkspaceSpec(SpecModel):
         1, ge=1, le=12, description="month the fiscal year starts, 1 = January", examples=[4]
     )
     week_start: Weekday = Field("monday", description="the day reporting weeks start")
+    gross_margin: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        allow_inf_nan=False,
+        description="gross margin as a fraction, for CAC payback (0.8 = 80%)",
+        examples=[0.75],
+    )
     store: StoreSettings = Field(
         default_factory=StoreSettings, description="where facts and the operating log live"
     )
