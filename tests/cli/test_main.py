@@ -126,3 +126,19 @@ def test_metrics_prints_the_tree_as_json_with_der_on_top(ws: Path) -> None:
     assert table.exit_code == 0 and "Demand Efficiency Ratio" in table.output
     bad = demandos("metrics", "--period", "2026-13", "--workspace", str(ws))
     assert bad.returncode == 1 and "Error:" in bad.stderr and "no month 13" in bad.stderr
+
+
+def test_metrics_by_segment_and_persona(ws: Path) -> None:
+    assert runner.invoke(app, ["load", "--sample", "--workspace", str(ws)]).exit_code == 0
+    args = ["metrics", "--period", "2026-10", "--format", "json", "--workspace", str(ws)]
+    result = runner.invoke(app, [*args, "--by", "segment"])
+    assert result.exit_code == 0, result.output
+    tree = json.loads(result.output)
+    (der,) = tree["metrics"]
+    assert tree["by"] == "segment" and der["members"]
+    pipeline = next(c for c in der["children"] if c["id"] == "pipeline_created")
+    assert sum(m["value"] for m in pipeline["members"]) == pytest.approx(pipeline["value"])
+    persona = json.loads(runner.invoke(app, [*args, "--by", "persona"]).output)
+    assert "pipeline_created" in persona["unsupported"]  # deals carry no persona
+    table = runner.invoke(app, ["metrics", "--period", "2026-10", "--by", "persona", "-w", str(ws)])
+    assert table.exit_code == 0 and "total only: not by persona" in table.output

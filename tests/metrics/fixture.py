@@ -11,6 +11,8 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from demandos.spec.channels import ChannelsSpec
+from demandos.spec.kernel import KernelSpec
 from demandos.spec.metrics import BUILTIN_CATALOG, Metric, MetricsSpec
 from demandos.spec.workspace import WorkspaceSpec
 from demandos.store import FactStore, open_facts, table_schema
@@ -77,23 +79,27 @@ OPPORTUNITIES = [
 
 
 def person(pid: str, lead: datetime, mql: datetime | None = None, sql: datetime | None = None,
-           source: str | None = None) -> dict[str, Any]:  # fmt: skip
+           source: str | None = None, account: str | None = None,
+           title: str | None = None) -> dict[str, Any]:  # fmt: skip
     return {"person_id": pid, "created_at": lead, "lead_at": lead, "mql_at": mql, "sql_at": sql,
-            "lead_source": source}  # fmt: skip
+            "lead_source": source, "account_id": account, "title": title}  # fmt: skip
 
 
 PEOPLE = [
-    person("p1", datetime(2026, 3, 2), datetime(2026, 3, 5), datetime(2026, 3, 9), "Paid Social"),
-    person("p2", datetime(2026, 3, 3), datetime(2026, 3, 20), source="Webinar"),
-    person("p3", datetime(2026, 2, 20), datetime(2026, 3, 1), datetime(2026, 3, 15), "Paid Social"),
-    person("p4", datetime(2026, 3, 31, 12)),
-    person("p5", datetime(2025, 3, 5), datetime(2025, 3, 6)),
-]
+    person("p1", datetime(2026, 3, 2), datetime(2026, 3, 5), datetime(2026, 3, 9), "Paid Social",
+           "a1", "Financial Controller"),
+    person("p2", datetime(2026, 3, 3), datetime(2026, 3, 20), source="Webinar", account="a2",
+           title="VP of Marketing"),
+    person("p3", datetime(2026, 2, 20), datetime(2026, 3, 1), datetime(2026, 3, 15), "Paid Social",
+           "a6", "  head of FINANCE & Ops"),
+    person("p4", datetime(2026, 3, 31, 12)),  # no account, no title
+    person("p5", datetime(2025, 3, 5), datetime(2025, 3, 6), account="a9", title="CFO"),  # a9: none
+]  # fmt: skip
 
 EMAILS = [
     {"campaign_id": "e1", "channel": "newsletter", "title": "One", "recipients": 1010,
      "send_time": datetime(2026, 3, 10, 6), "delivered": 1000, "unique_opens": 300,
-     "unique_clicks": 50},
+     "unique_clicks": 50, "program_id": "prog_news"},
     {"campaign_id": "e2", "channel": "newsletter", "title": "Two", "recipients": 500,
      "send_time": datetime(2026, 3, 24, 6), "delivered": None, "unique_opens": 100,
      "unique_clicks": 10},
@@ -105,9 +111,50 @@ AUDIENCES = [
     {"date": date(2026, 3, 15), "channel": "webinars", "size": 50},  # launched mid-March
 ]
 
+# Kernel breakdowns (segments, personas and pillars in KERNEL and CHANNELS below). Accounts and
+# assets have no created/published time and touches fall inside the data's range, so no existing
+# state or number changes.
+ACCOUNTS = [
+    {"account_id": a, "name": a.upper(), "industry": i, "employees": e, "annual_revenue": r,
+     "country": c}
+    for a, i, e, r, c in (
+        ("a1", "software", 500, None, "US"),  # saas_mid: max employees is inclusive
+        ("a2", "Financial Services", 2000, 2e8, "GB"),  # fits fin_ent and large: the first wins
+        ("a3", "SaaS", 49, None, "US"),  # one below saas_mid's min: no segment
+        ("a4", "Retail", 1000, 5e6, "DE"),  # large: min employees is inclusive
+        ("a5", "Software", None, None, "US"),  # no employee count: no segment
+        ("a6", " SOFTWARE ", 50, None, "ca"),  # saas_mid, despite case and spaces
+    )
+]  # fmt: skip
+
+ASSETS = [
+    {"asset_id": "as1", "title": "Case study", "type": "case_study", "pillar": "predictability",
+     "status": "published"},
+    {"asset_id": "as2", "title": "Webinar", "type": "webinar", "pillar": None,
+     "status": "published"},
+]  # fmt: skip
+
+
+def touch(tid: str, ts: datetime, person_id: str | None, account: str | None,
+          program: str | None, asset: str | None) -> dict[str, Any]:  # fmt: skip
+    return {"touch_id": tid, "ts": ts, "person_id": person_id, "account_id": account,
+            "channel": "web", "program_id": program, "asset_id": asset,
+            "touch_type": "visit"}  # fmt: skip
+
+
+TOUCHPOINTS = [
+    touch("t1", datetime(2026, 3, 2), "p1", "a1", "prog_a", "as1"),  # asset's pillar wins
+    touch("t2", datetime(2026, 3, 5), "p2", None, "prog_b", None),  # account via person: a2
+    touch("t3", datetime(2026, 3, 10), None, "a4", "prog_a", "as2"),  # pillar from program
+    touch("t4", datetime(2026, 3, 20), "p4", None, None, "as9"),  # nothing known
+    touch("t5", datetime(2026, 2, 10), "p1", "a1", "prog_c", None),  # February
+    touch("t6", datetime(2026, 3, 25), "p3", "a6", "prog_c", None),  # program without pillar
+]
+
 TABLES = {
     "spend": SPEND, "costs": COSTS, "opportunities": OPPORTUNITIES, "people": PEOPLE,
-    "email_campaigns": EMAILS, "audiences": AUDIENCES,
+    "email_campaigns": EMAILS, "audiences": AUDIENCES, "accounts": ACCOUNTS, "assets": ASSETS,
+    "touchpoints": TOUCHPOINTS,
 }  # fmt: skip
 
 
@@ -126,6 +173,40 @@ def load(store: FactStore, tables: dict[str, list[dict[str, Any]]] = TABLES) -> 
     return store
 
 
+KERNEL = KernelSpec.model_validate({
+    "positioning": {"statement": "s", "category": "c", "target_customer": "t", "problem": "p"},
+    "segments": [
+        {"id": "saas_mid", "name": "Mid-size SaaS", "rules": {
+            "industries": ["Software", "SaaS"], "employees": {"min": 50, "max": 500},
+            "countries": ["US", "CA"]}},
+        {"id": "fin_ent", "name": "Financial enterprises", "rules": {
+            "industries": ["financial services"], "annual_revenue": {"min": 1e8}}},
+        {"id": "large", "name": "Large companies", "rules": {"employees": {"min": 1000}}},
+    ],
+    "personas": [
+        {"id": "finance_lead", "name": "Finance lead",
+         "titles": ["*controller*", "head of finance*", "cfo"]},
+        {"id": "marketing_lead", "name": "Marketing lead", "titles": ["vp*marketing"]},
+    ],
+    "pillars": [{"id": "efficiency", "name": "Efficiency", "message": "m"},
+                {"id": "predictability", "name": "Predictability", "message": "m"}],
+})  # fmt: skip
+
+CHANNELS = ChannelsSpec.model_validate({
+    "channels": [{"id": c, "name": c, "type": "owned" if c == "newsletter" else "paid"}
+                 for c in ("google_ads", "linkedin_ads", "meta_ads", "newsletter")],
+    "programs": [
+        {"id": "prog_a", "name": "A", "channel": "google_ads", "owner": "ana",
+         "segments": ["saas_mid"], "pillars": ["efficiency"]},
+        {"id": "prog_b", "name": "B", "channel": "linkedin_ads", "owner": "ana",
+         "segments": ["fin_ent", "saas_mid"], "pillars": ["predictability", "efficiency"]},
+        {"id": "prog_c", "name": "C", "channel": "meta_ads", "owner": "ana"},  # off-kernel
+        {"id": "prog_news", "name": "News", "channel": "newsletter", "owner": "ana",
+         "segments": ["saas_mid"], "pillars": ["predictability"]},
+    ],
+})  # fmt: skip
+
+
 @dataclass(frozen=True)
 class TestSpecs:
     """What compute() reads of a workspace's Specs: real spec models, built in code."""
@@ -133,6 +214,8 @@ class TestSpecs:
     __test__ = False
     metrics: MetricsSpec
     workspace: WorkspaceSpec
+    kernel: KernelSpec
+    channels: ChannelsSpec
 
 
 def specs(*metrics: dict[str, Any], fiscal_year_start_month: int = 1) -> TestSpecs:
@@ -146,4 +229,6 @@ def specs(*metrics: dict[str, Any], fiscal_year_start_month: int = 1) -> TestSpe
     return TestSpecs(
         MetricsSpec(metrics=tuple(Metric.model_validate(m) for m in metrics)),
         WorkspaceSpec(name="Test", fiscal_year_start_month=fiscal_year_start_month),
+        KERNEL,
+        CHANNELS,
     )

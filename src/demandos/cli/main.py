@@ -216,7 +216,10 @@ def metrics(
         str | None, typer.Option(help="2026-W47, 2026-11, 2026-Q4 or FY2026 (default: last month).")
     ] = None,
     by: Annotated[
-        str | None, typer.Option(help="Break down by channel, platform or program.")
+        str | None,
+        typer.Option(
+            help="Break down by channel, platform, program, segment, persona, pillar, asset_type."
+        ),
     ] = None,
     format: Annotated[Literal["table", "json", "csv"], typer.Option("--format", "-f")] = "table",
     workspace: WorkspaceOpt = None,

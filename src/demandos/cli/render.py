@@ -334,10 +334,17 @@ def print_metrics(result: Any, fmt: str) -> None:
                 _number(row.target, row.unit),
                 f"[{colour}]{status}[/]",
                 row.owner,
-                row.reason or "",
+                "; ".join(n for n in (row.reason, _not_by(result, row.metric)) if n),
             )
         )
+        for member in result.members(row.metric) if result.by else ():
+            rows.append((f"{depth}  · {member.member}", _number(member.value, member.unit),
+                         _number(member.change, member.unit), "", f"[dim]{member.state}[/]", "",
+                         member.reason or ""))  # fmt: skip
     title = f"Metrics, {result.rows[0].period}" if result.rows else "Metrics"
+    if result.by:
+        title += f", by {result.by}"
+    out = Table(title=title, title_justify="left")
     out = Table(title=title, title_justify="left")
     for column in ("metric", "value", "change", "target", "status", "owner", "note"):
         out.add_column(
@@ -346,6 +353,11 @@ def print_metrics(result: Any, fmt: str) -> None:
     for values in rows:
         out.add_row(*values)
     console.print(out)
+
+
+def _not_by(result: Any, metric: str) -> str:
+    """A note for a metric the breakdown cannot split (its data does not carry the dimension)."""
+    return f"total only: not by {result.by}" if metric in result.unsupported else ""
 
 
 def _number(value: float | None, unit: str) -> str:

@@ -14,6 +14,9 @@ Formulas follow DESIGN.md. Decisions the design leaves open:
 - *Pipeline velocity* counts every opportunity open at the period's end as qualified.
 - By channel: spend and email by their ``channel``, people by ``lead_source``, opportunities by
   ``source`` (as the CRM recorded them); costs other than media go to ``(unassigned)``.
+- By segment, persona, pillar and asset type: as ``demandos.kernel.mapping`` maps each table's
+  rows (people and opportunities by their account's segment, spend and email by their program's
+  segment and pillar, people by persona); costs other than media go to ``(unassigned)``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 
 import ibis
 
+from demandos.kernel.mapping import KERNEL_DIMENSIONS, dimension_columns
 from demandos.metrics.components import (
     Aggregate,
     AllocatedCosts,
@@ -51,11 +55,12 @@ def _first_win(t: ibis.Table) -> ibis.Value:
     return t.opp_id.isin(first._first)
 
 
-_OPP = {"channel": "source"}
-_PEOPLE = {"channel": "lead_source"}
-_SPEND = {"channel": "channel", "platform": "platform", "program": "program_id"}
-_EMAIL = {"channel": "channel", "program": "program_id"}
-_ANY = {"channel": "", "platform": "", "program": ""}  # costs: all to (unassigned)
+_OPP = {"channel": "source", **dimension_columns("opportunities")}
+_PEOPLE = {"channel": "lead_source", **dimension_columns("people")}
+_SPEND = {"channel": "channel", "platform": "platform", "program": "program_id",
+          **dimension_columns("spend")}  # fmt: skip
+_EMAIL = {"channel": "channel", "program": "program_id", **dimension_columns("email_campaigns")}
+_ANY = dict.fromkeys(("channel", "platform", "program", *KERNEL_DIMENSIONS), "")  # to (unassigned)
 
 
 def _opps(

@@ -16,6 +16,7 @@ from typing import Any
 import ibis
 
 from demandos.errors import MetricError
+from demandos.kernel.mapping import dimension_columns
 from demandos.metrics.catalog import Formula, Outcome, ratio, total
 from demandos.metrics.components import Aggregate, Component
 from demandos.spec.metrics import DerivedCalc, Filter, RatioCalc, SimpleCalc
@@ -84,6 +85,7 @@ def simple_formula(metric: str, calc: SimpleCalc) -> Formula:
     column = _column(metric, schema, calc.column, "column") if calc.column else None
     dims = {d: c for d, c in _DIMS.items() if c in schema.column_names}
     dims.update(_TABLE_DIMS.get(schema.name, {}))
+    dims.update(dimension_columns(schema.name))  # segment, persona, pillar, asset_type
     filters = calc.filters
 
     def where(t: Any) -> Any:

@@ -22,11 +22,15 @@ from datetime import date, datetime
 from typing import Protocol
 
 from demandos.errors import MetricError
+from demandos.kernel.mapping import KERNEL_DIMENSIONS
 from demandos.metrics.catalog import BUILTINS, MARGIN_KEY, NOT_YET, Formula
 from demandos.metrics.components import AllocatedCosts, Component, Series, month_shares
 from demandos.metrics.custom import Evaluate, reference_formula, simple_formula
+from demandos.metrics.dimensions import for_dimension
 from demandos.metrics.periods import PER_YEAR, Period, parse_period
 from demandos.metrics.table import MetricTable, MetricValue, State, Status
+from demandos.spec.channels import ChannelsSpec
+from demandos.spec.kernel import KernelSpec
 from demandos.spec.metrics import (
     BUILTIN_CATALOG,
     DerivedCalc,
@@ -39,8 +43,9 @@ from demandos.spec.metrics import (
 from demandos.store.facts import FactStore
 from demandos.suggest import did_you_mean
 
-DIMENSIONS = ("channel", "platform", "program")
-"""What ``by`` can break metrics down by so far."""
+DIMENSIONS = ("channel", "platform", "program", *KERNEL_DIMENSIONS)
+"""What ``by`` can break metrics down by (segment, persona, pillar, asset_type: see
+``demandos.kernel.mapping``)."""
 
 TRAILING = 4
 _NOT_ACTIVITY = ("quarantine", "costs", "competitor_signals", "feedback")
@@ -54,12 +59,17 @@ class _WorkspaceSettings(Protocol):
 
 
 class SpecsLike(Protocol):
-    """What the engine reads of ``Specs``: the metric tree and the fiscal calendar."""
+    """What the engine reads of ``Specs``: the metric tree, the fiscal calendar, and the kernel
+    and channels that segment, persona and pillar breakdowns map rows to."""
 
     @property
     def metrics(self) -> MetricsSpec: ...
     @property
     def workspace(self) -> _WorkspaceSettings: ...
+    @property
+    def kernel(self) -> KernelSpec: ...
+    @property
+    def channels(self) -> ChannelsSpec: ...
 
 
 Cell = tuple[float | None, State, str | None]
@@ -122,7 +132,8 @@ class _Engine:
         self, facts: FactStore, specs: SpecsLike, period: Period, by: str | None, today: date,
         gross_margin: float,
     ) -> None:  # fmt: skip
-        self.facts, self.period, self.by, self.today = facts, period, by, today
+        self.period, self.by, self.today = period, by, today
+        self.facts = for_dimension(facts, specs, by)  # kernel dimensions: a view that adds them
         self.margin = gross_margin
         trailing = period.trailing(TRAILING)
         unique = {p.label: p for p in (period, *trailing, period.same_period_last_year())}
@@ -296,6 +307,17 @@ class _Engine:
             result.trailing[member] = evaluate(known)[0] if len(known) == len(refs) else None
         return result
 
+    def splits(self, metric_id: str) -> bool | None:
+        """Whether the metric can be broken down by ``by`` (None: it is not computed)."""
+        plan = self.plan_of(metric_id, metric_id)
+        if plan.formula is not None:
+            comps = plan.formula.components()
+            return self.by is not None and all(c.supports(self.by) for c in comps)
+        if plan.evaluate is not None:
+            refs = [self.splits(self.plan_of(r, metric_id).metric.id) for r in plan.refs]
+            return None if None in refs else all(refs)
+        return None
+
     # -- presenting --------------------------------------------------------------------------
 
     def row(self, plan: _Plan, member: str | None, result: _Result) -> MetricValue:
@@ -380,6 +402,8 @@ def compute(
         plan = engine.plans[metric.id]
         result = engine.result(metric.id)
         table.rows.append(engine.row(plan, None, result))
+        if by is not None and engine.splits(metric.id) is False:
+            table.unsupported.append(metric.id)
         for member in sorted(m for m in result.cells if m is not None):
             table.rows.append(engine.row(plan, member, result))
     return table

@@ -63,6 +63,8 @@ class MetricTable:
     end: str  # exclusive
     by: str | None
     rows: list[MetricValue] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
+    """Metrics that cannot be broken down by ``by`` (their data does not carry it): total only."""
 
     def totals(self) -> list[MetricValue]:
         return [r for r in self.rows if r.member is None]
@@ -103,6 +105,7 @@ class MetricTable:
             "start": self.start,
             "end": self.end,
             "by": self.by,
+            "unsupported": self.unsupported,
             "metrics": [node(r) for r in children.get(None, [])],
         }
 

@@ -1,0 +1,136 @@
+"""ICP fit: the segment of each account and the persona of each person, from ``kernel.yaml``.
+
+Everything here builds Ibis expressions (no SQL, no Python loops over rows), so the same code
+classifies accounts on DuckDB, PostgreSQL and Spark.
+
+Segments
+    An account is in the **first** segment of ``kernel.yaml`` whose fit rules it meets, in the
+    order the segments are written; an account that meets none is in ``NO_SEGMENT``. Each rule a
+    segment sets must hold (an empty rule constrains nothing, so a segment without rules takes
+    every account that reaches it):
+
+    - ``industries``: the account's industry equals one of them, ignoring case and surrounding
+      spaces;
+    - ``employees``, ``annual_revenue``: ``min <= value <= max``, both ends inclusive, either
+      end may be open;
+    - ``countries``: the account's country is one of the ISO codes, ignoring case.
+
+    A field the account lacks (null) meets no rule on it: an account without an employee count
+    is in no segment that sets an employee range.
+
+Personas
+    A person is the **first** persona (in kernel order) with a title pattern that matches the
+    person's whole job title, ignoring case and surrounding spaces; ``*`` matches any run of
+    characters, including none. A person without a title, or whose title matches no pattern, is
+    ``NO_PERSONA``.
+
+:func:`fit_checks` names each rule's check, so a fit score ("how well, and why") can be built on
+the same expressions.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+
+from demandos.spec.fields import Range
+from demandos.spec.kernel import FitRules, KernelSpec, Persona, Segment
+
+NO_SEGMENT = "(no segment)"
+"""The segment of an account that fits none of kernel.yaml's segments."""
+NO_PERSONA = "(no persona)"
+"""The persona of a person whose title matches none of kernel.yaml's personas (or who has none)."""
+
+
+def _in_range(value: ir.NumericValue, bounds: Range) -> ir.BooleanValue:
+    checks = []
+    if bounds.min is not None:
+        checks.append(value >= bounds.min)
+    if bounds.max is not None:
+        checks.append(value <= bounds.max)
+    return ibis.and_(value.notnull(), *checks)
+
+
+def fit_checks(accounts: ir.Table, rules: FitRules) -> dict[str, ir.BooleanValue]:
+    """One check per rule the segment sets (industries, employees, annual_revenue, countries).
+
+    Each check is true or false for every account, never null.
+    """
+    checks: dict[str, ir.BooleanValue] = {}
+    if rules.industries:
+        wanted = sorted({i.strip().lower() for i in rules.industries})
+        checks["industries"] = accounts.industry.strip().lower().isin(wanted)
+    if rules.employees is not None:
+        checks["employees"] = _in_range(accounts.employees, rules.employees)
+    if rules.annual_revenue is not None:
+        checks["annual_revenue"] = _in_range(accounts.annual_revenue, rules.annual_revenue)
+    if rules.countries:
+        codes = sorted({c.upper() for c in rules.countries})
+        checks["countries"] = accounts.country.strip().upper().isin(codes)
+    return {name: check.fill_null(False) for name, check in checks.items()}
+
+
+def fits(accounts: ir.Table, rules: FitRules) -> ir.BooleanValue:
+    """Whether each account meets every rule of ``rules`` (true when there are none)."""
+    return ibis.and_(ibis.literal(True), *fit_checks(accounts, rules).values())
+
+
+def segment_of(accounts: ir.Table, segments: Sequence[Segment]) -> ir.StringValue:
+    """The id of the first segment each account fits, else ``NO_SEGMENT``."""
+    if not segments:
+        return ibis.literal(NO_SEGMENT)
+    return ibis.cases(*((fits(accounts, s.rules), s.id) for s in segments), else_=NO_SEGMENT)
+
+
+def _regex(pattern: str) -> str:
+    """An anchored regular expression for a title pattern, portable across DuckDB (RE2),
+    PostgreSQL and Spark (Java): ASCII punctuation is escaped with a backslash, ``*`` is ``.*``.
+    """
+    parts = []
+    for char in pattern.strip().lower():
+        if char == "*":
+            parts.append(".*")
+        elif char in string.punctuation:
+            parts.append("\\" + char)
+        else:
+            parts.append(char)
+    return "^" + "".join(parts) + "$"
+
+
+def title_matches(title: ir.StringValue, pattern: str) -> ir.BooleanValue:
+    """Whether ``title`` matches a title pattern (see the module doc); false for a null title."""
+    text = pattern.strip().lower()
+    clean = title.strip().lower()
+    if text.strip("*") == "":
+        return title.notnull()  # "*" matches any title
+    if "*" not in text:
+        return (clean == text).fill_null(False)
+    return clean.re_search(_regex(text)).fill_null(False)
+
+
+def persona_of(title: ir.StringValue, personas: Sequence[Persona]) -> ir.StringValue:
+    """The id of the first persona whose title patterns match ``title``, else ``NO_PERSONA``."""
+    cases = [
+        (ibis.or_(*(title_matches(title, p) for p in persona.titles)), persona.id)
+        for persona in personas
+    ]
+    if not cases:
+        return ibis.literal(NO_PERSONA)
+    return ibis.cases(*cases, else_=NO_PERSONA)
+
+
+def account_segments(accounts: ir.Table, kernel: KernelSpec) -> ir.Table:
+    """``account_id, segment`` for every account of ``accounts`` (a canonical accounts table)."""
+    return accounts.select(
+        account_id=accounts.account_id, segment=segment_of(accounts, kernel.segments)
+    )
+
+
+def person_personas(people: ir.Table, kernel: KernelSpec) -> ir.Table:
+    """``person_id, persona`` for every person of ``people`` (a canonical people table)."""
+    return people.select(
+        person_id=people.person_id, persona=persona_of(people.title, kernel.personas)
+    )
