@@ -45,6 +45,12 @@ NO_PERSONA = "(no persona)"
 """The persona of a person whose title matches none of kernel.yaml's personas (or who has none)."""
 
 
+def _trim(text: ir.StringValue) -> ir.StringValue:
+    """``text`` without leading and trailing spaces. Not Ibis's ``strip()``: on Spark it trims a
+    set of characters written as ``'\\v'``, which Spark reads as the letter v."""
+    return text.re_replace("^ +| +$", "")
+
+
 def _in_range(value: ir.NumericValue, bounds: Range) -> ir.BooleanValue:
     checks = []
     if bounds.min is not None:
@@ -62,14 +68,14 @@ def fit_checks(accounts: ir.Table, rules: FitRules) -> dict[str, ir.BooleanValue
     checks: dict[str, ir.BooleanValue] = {}
     if rules.industries:
         wanted = sorted({i.strip().lower() for i in rules.industries})
-        checks["industries"] = accounts.industry.strip().lower().isin(wanted)
+        checks["industries"] = _trim(accounts.industry).lower().isin(wanted)
     if rules.employees is not None:
         checks["employees"] = _in_range(accounts.employees, rules.employees)
     if rules.annual_revenue is not None:
         checks["annual_revenue"] = _in_range(accounts.annual_revenue, rules.annual_revenue)
     if rules.countries:
         codes = sorted({c.upper() for c in rules.countries})
-        checks["countries"] = accounts.country.strip().upper().isin(codes)
+        checks["countries"] = _trim(accounts.country).upper().isin(codes)
     return {name: check.fill_null(False) for name, check in checks.items()}
 
 
@@ -103,7 +109,7 @@ def _regex(pattern: str) -> str:
 def title_matches(title: ir.StringValue, pattern: str) -> ir.BooleanValue:
     """Whether ``title`` matches a title pattern (see the module doc); false for a null title."""
     text = pattern.strip().lower()
-    clean = title.strip().lower()
+    clean = _trim(title).lower()
     if text.strip("*") == "":
         return title.notnull()  # "*" matches any title
     if "*" not in text:
