@@ -8,7 +8,9 @@
     │   ├── SchemaError           a batch does not fit a canonical table's declared schema
     │   └── ConcurrentLoadError   another process holds the load lock for too long
     ├── IntakeError               a source file cannot be read at all (names file and row)
-    └── MetricError               a metric cannot be computed as specified
+    ├── MetricError               a metric cannot be computed as specified
+    └── CadenceError              a ritual, period, owner, metric or date the log was given does
+                                  not fit the workspace (nothing is stored)
 
 The CLI prints ``Error: <message>`` and the ``hint`` on a second line, and exits 1; a traceback
 only with ``--debug``. The web app answers them with one JSON shape (``as_dict``).
@@ -165,6 +167,11 @@ class IntakeError(DemandosError):
 
 class MetricError(DemandosError):
     """A metric cannot be computed as specified."""
+
+
+class CadenceError(DemandosError):
+    """A ritual, period, owner, metric or date given to the operating log does not fit the
+    workspace; nothing was stored."""
 
 
 @dataclass

@@ -30,6 +30,7 @@ from demandos.store.facts import FactStore, TableSummary, open_facts
 from demandos.store.oplog import Load, OperatingLog
 
 if TYPE_CHECKING:
+    from demandos.cadence.log import CadenceLog
     from demandos.metrics import MetricTable
 
 MARKER = "demandos.yaml"
@@ -99,6 +100,25 @@ class Workspace:
         store = self.specs.workspace.store
         url = store.resolved_log_url() or OperatingLog.sqlite_url(self.data_dir)
         return OperatingLog.open(url)
+
+    @cached_property
+    def cadence_log(self) -> CadenceLog:
+        """Reviews, decisions and actions, checked against the specs (``cadence/log.py``)."""
+        from demandos.cadence.log import CadenceLog
+
+        def read_metric(metric: str, period: str) -> tuple[float | None, str | None]:
+            row = next((r for r in self.metrics(period).totals() if r.metric == metric), None)
+            if row is None:
+                return None, "not in metrics.yaml"
+            return row.value, row.reason
+
+        return CadenceLog(self.log, self.specs, read_metric=read_metric)
+
+    def calendar(self, *, start: date | None = None, until: date | None = None) -> bytes:
+        """The rhythm of cadence.yaml as an iCal file from ``start`` (default today)."""
+        from demandos.cadence.calendar import calendar_bytes
+
+        return calendar_bytes(self.specs, start=start or date.today(), until=until)
 
     # -- data ------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from demandos.errors import StoreError
 from demandos.store.oplog import Action, Load, OperatingLog, Review, _redact
 
-HEAD = "0002"  # the newest migration in store/migrations/versions
+HEAD = "0003"  # the newest migration in store/migrations/versions
 TABLES = [
     "actions",
     "alembic_version",

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import typer
 
 from demandos import __version__
-from demandos.cli import render
+from demandos.cli import cadence, render
 from demandos.errors import DemandosError
 from demandos.workspace import Workspace
 
@@ -228,6 +228,12 @@ def metrics(
     with Workspace.open(workspace) as ws:
         result = ws.metrics(period, by=by)
     render.print_metrics(result, format)
+
+
+app.command()(cadence.calendar)
+app.add_typer(cadence.action_app, name="action")
+app.add_typer(cadence.decision_app, name="decision")
+app.add_typer(cadence.review_app, name="review")
 
 
 @app.command()

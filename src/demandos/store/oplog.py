@@ -19,6 +19,7 @@ from sqlalchemy import (
     JSON,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -62,6 +63,8 @@ class Review(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     pack_path: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    attendees: Mapped[list[str] | None] = mapped_column(JSON)  # person ids (0003)
+    notes: Mapped[str | None] = mapped_column(Text)
 
 
 class Decision(Base):
@@ -73,6 +76,13 @@ class Decision(Base):
     rationale: Mapped[str | None] = mapped_column(Text)
     owner: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), default="made")
+    # 0003: the metric it is about, the ritual instance it was made in, and the metric's value
+    # when it was made (for "the movement of its metric since").
+    metric_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    ritual_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    period: Mapped[str | None] = mapped_column(String(20))
+    metric_period: Mapped[str | None] = mapped_column(String(20))
+    metric_value: Mapped[float | None] = mapped_column(Float)
 
 
 class Action(Base):
@@ -86,6 +96,10 @@ class Action(Base):
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # 0003: the metric it moves and the ritual instance it came from
+    metric_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    ritual_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    period: Mapped[str | None] = mapped_column(String(20))
 
 
 class WorkflowRun(Base):
