@@ -86,4 +86,4 @@ def build_pack(
 
 
 def _load_builders() -> None:
-    from demandos.reports.packs import weekly_review  # noqa: F401  (registers itself)
+    from demandos.reports.packs import qbr, weekly_review  # noqa: F401  (register themselves)
