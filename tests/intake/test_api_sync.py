@@ -24,7 +24,7 @@ from demandos.intake.api.source import (
 )
 from demandos.intake.connector import Header
 from demandos.intake.registry import connector
-from demandos.store.oplog import MIGRATIONS, Load, OperatingLog, engine_for
+from demandos.store.oplog import HEAD_REVISION, MIGRATIONS, Load, OperatingLog, engine_for
 
 OBJECTS: list[ApiObject] = [*HUBSPOT_OBJECTS, *SALESFORCE_OBJECTS]
 
@@ -62,7 +62,7 @@ def test_migration_0002_upgrades_a_log_at_0001_and_keeps_its_rows(log_url: str) 
     old.close()
 
     log = OperatingLog.open(log_url)
-    assert log.revision() == "0002"
+    assert log.revision() == HEAD_REVISION
     assert [load.batch for load in log.loads()] == ["b1"]
     advance(log, "hubspot", "contacts", "2026-11-24T09:00:00.000Z", rows=3, now=now)
     assert read_cursor(log, "hubspot", "contacts") == "2026-11-24T09:00:00.000Z"

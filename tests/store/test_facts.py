@@ -74,6 +74,45 @@ def test_last_row_of_a_key_wins_within_a_batch(store: FactStore) -> None:
     }
 
 
+def test_order_decides_which_row_of_a_key_wins(store: FactStore) -> None:
+    """A batch out of file order names each row's place: the highest number wins, not the last."""
+    data = accounts(("a1", "row 9", 1), ("a2", "only", 2), ("a1", "row 4", 3))
+    result = store.load("accounts", data, order=pa.array([9, 5, 4]))
+    assert (result.read, result.inserted) == (3, 2)
+    assert {r["account_id"]: r["name"] for r in rows(store.table("accounts"))} == {
+        "a1": "row 9",
+        "a2": "only",
+    }
+    with pytest.raises(SchemaError, match=r"2 numbers .* for 3 rows"):
+        store.load("accounts", data, order=pa.array([1, 2]))
+
+
+def test_first_load_of_distinct_keys_reads_back_every_type(store: FactStore) -> None:
+    """A first load with no key twice is written without a merge; it reads back the same."""
+    data = batch(
+        "assets",
+        [
+            {
+                "asset_id": f"as{i}",
+                "title": f"Guide {i}",
+                "type": "guide",
+                "segments": ["mid_market", "enterprise"] if i % 2 else None,
+                "status": "published",
+                "published_at": datetime(2026, 1, 1 + i, 9, 30),
+            }
+            for i in range(5)
+        ],
+    )
+    result = store.load("assets", data)
+    assert (result.inserted, result.updated, result.unchanged) == (5, 0, 0)
+    back = {r["asset_id"]: r for r in rows(store.table("assets"))}
+    assert back["as1"]["segments"] == ["mid_market", "enterprise"]
+    assert back["as2"]["segments"] is None
+    assert back["as4"]["published_at"] == datetime(2026, 1, 5, 9, 30)
+    again = store.load("assets", data)
+    assert (again.inserted, again.unchanged) == (0, 5)
+
+
 def test_null_values_compare_equal(store: FactStore) -> None:
     data = batch(
         "assets",

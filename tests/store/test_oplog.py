@@ -11,7 +11,15 @@ import pytest
 from sqlalchemy import select
 
 from demandos.errors import StoreError
-from demandos.store.oplog import Action, Load, OperatingLog, Review, _redact
+from demandos.store.oplog import (
+    HEAD_REVISION,
+    MIGRATIONS,
+    Action,
+    Load,
+    OperatingLog,
+    Review,
+    _redact,
+)
 
 HEAD = "0003"  # the newest migration in store/migrations/versions
 TABLES = [
@@ -41,6 +49,16 @@ def test_open_migrates_to_head_and_reopens(log_url: str) -> None:
     again = OperatingLog.open(log_url)  # an up-to-date database is left as it is
     assert again.revision() == HEAD
     again.close()
+
+
+def test_head_revision_is_the_newest_migration() -> None:
+    """Opening an up-to-date log skips Alembic on the strength of this constant."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION == HEAD
 
 
 def test_review_with_actions_round_trips(log_url: str) -> None:

@@ -173,7 +173,7 @@ def load_files(
     try:
         with store.transaction(source=source) as tx:
             for report, coerced in prepared:
-                result = tx.load(report.table, coerced.rows)
+                result = tx.load(report.table, coerced.rows, order=coerced.order)
                 report.inserted += result.inserted
                 report.updated += result.updated
                 report.unchanged += result.unchanged

@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from demandos.intake.connector import trimmed
 from demandos.store.schema import QUARANTINE, Column, TableSchema
 
 ROW_NUMBER = "__row"  # 1-based data row number in the source file, added by the reader
@@ -37,10 +38,15 @@ LIST_SEPARATOR = ";"  # a list column in a text file: "enterprise;mid_market"
 
 @dataclass(frozen=True)
 class Coerced:
-    """The rows that fit the table, and quarantine rows for those that don't."""
+    """The rows that fit the table, and quarantine rows for those that don't.
+
+    ``rows`` need not be in file order; ``order`` gives each its source row number, so a load
+    keeps the last row of a key as the file has it (``tx.load(table, rows, order=order)``).
+    """
 
     rows: pa.Table
     quarantine: pa.Table
+    order: pa.ChunkedArray | None = None
 
     @property
     def read(self) -> int:
@@ -71,7 +77,7 @@ def _is_text(arrow_type: pa.DataType) -> bool:
 def _value(column: Column, source_type: pa.DataType) -> str:
     """SQL: the raw column's value, NULL when blank (text is trimmed)."""
     ref = f"raw.{_q(column.name)}"
-    return f"NULLIF(TRIM({ref}), '')" if _is_text(source_type) else ref
+    return f"NULLIF({trimmed(ref)}, '')" if _is_text(source_type) else ref
 
 
 def _cast(column: Column, source_type: pa.DataType, value: str, number: str) -> str:
@@ -196,7 +202,6 @@ def check(
         f"SELECT {', '.join(outputs)}, raw.{_q(ROW_NUMBER)} AS {ROW_NUMBER}, "
         f"{reason} AS {FLAGGED} FROM {step} raw"
     ).to_arrow_table()
-    checked = _by_row(checked)
     reasons = checked.column(FLAGGED)
     fits = pc.equal(reasons, "")
     if reasons.null_count == 0 and pc.all(fits).as_py():  # the common case: no copy
@@ -206,6 +211,7 @@ def check(
         bad = checked.filter(pc.not_equal(reasons, ""))
     return Coerced(
         rows=good.select([c.name for c in schema.columns]).cast(schema.arrow_schema()),
+        order=good.column(ROW_NUMBER),
         quarantine=_quarantine(
             con, bad, rows, source=source, file=file, sha256=sha256, table=schema.name, now=now
         ),
@@ -215,16 +221,6 @@ def check(
 def _schema(con: duckdb.DuckDBPyConnection, relation: str) -> pa.Schema:
     """The Arrow types of a relation's columns, as a batch of it would have them."""
     return con.sql(f"SELECT * FROM {relation} LIMIT 0").to_arrow_table().schema
-
-
-def _by_row(table: pa.Table) -> pa.Table:
-    """``table`` in ``__row`` order (it mostly is already: the sort is skipped then)."""
-    numbers = table.column(ROW_NUMBER)
-    if numbers.null_count == 0:
-        values = numbers.to_numpy()
-        if len(values) < 2 or bool((values[1:] >= values[:-1]).all()):
-            return table
-    return table.take(pc.sort_indices(numbers, sort_keys=[(ROW_NUMBER, "ascending")]))
 
 
 def _quarantine(

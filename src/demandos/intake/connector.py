@@ -85,19 +85,39 @@ def col(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def trimmed(expr: str) -> str:
+    """SQL: ``trim(expr)``, computed only for values that can have something to trim.
+
+    DuckDB's ``trim`` removes Unicode space separators from both ends and costs about ten times
+    a scan of the value even when there is nothing to remove. The only ASCII space separator is
+    ``' '``, so a value that neither starts nor ends with one and is all ASCII (as many bytes as
+    characters) is its own trim; other values go through ``trim``. Same result, a fraction of
+    the time on a million-row export.
+    """
+    return (
+        f"CASE WHEN prefix({expr}, ' ') OR suffix({expr}, ' ') "
+        f"OR strlen({expr}) <> length({expr}) THEN trim({expr}) ELSE {expr} END"
+    )
+
+
 def number(name: str, *, thousands: str = ",", percent: bool = False) -> str:
     """A number as the platform writes it (thousands separators, ``--`` for none) → plain text.
 
     Anything else (a currency symbol the platform never writes, letters) is left as it was, so
     the row is quarantined with that value.
     """
-    raw = f"trim({col(name)})"
+    raw = trimmed(col(name))
     cleaned = f"replace({raw}, '{thousands}', '')" if thousands else raw
     if percent:
         cleaned = f"CAST(TRY_CAST(rtrim({cleaned}, '%') AS DOUBLE) / 100 AS VARCHAR)"
     pattern = r"^-?[0-9][0-9,]*(\.[0-9]+)?%?$" if thousands else r"^-?[0-9]+(\.[0-9]+)?%?$"
+    # Without a thousands separator or a percent sign, a number's cleaned text is the text
+    # itself, so the pattern is only matched on values that hold one.
+    shortcut = (
+        "" if percent or not thousands else f"WHEN NOT contains({raw}, '{thousands}') THEN {raw} "
+    )
     return (
-        f"CASE WHEN {raw} IN ('', '--', '-') THEN NULL "
+        f"CASE WHEN {raw} IN ('', '--', '-') THEN NULL {shortcut}"
         f"WHEN regexp_matches({raw}, '{pattern}') THEN {cleaned} ELSE {raw} END"
     )
 
@@ -114,7 +134,7 @@ def when(
 
     A value in none of the formats is left as it was (quarantined downstream with its value).
     """
-    raw = f"NULLIF(trim({col(name)}), '')"
+    raw = f"NULLIF({trimmed(col(name))}, '')"
     parsed = f"try_strptime({raw}, [{', '.join(repr(f) for f in formats)}])"
     if zone_from and zone_to and zone_from != zone_to:
         parsed = f"timezone('{zone_to}', timezone('{zone_from}', {parsed}))"

@@ -202,7 +202,7 @@ def ingest_rows(
     try:
         with facts.transaction(source=connector.name) as tx:
             for table, coerced in batches.items():
-                result = tx.load(table, coerced.rows)
+                result = tx.load(table, coerced.rows, order=coerced.order)
                 report.tables[table] = TableCounts(
                     read=coerced.read,
                     inserted=result.inserted,

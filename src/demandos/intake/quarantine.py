@@ -150,7 +150,7 @@ def _again(
         table = rows[0]["target_table"]
         coerced = coerce(raw, TABLES[table], source=source, file=path, sha256=sha)
         with facts.transaction(source="quarantine retry") as tx:
-            tx.load(table, coerced.rows)
+            tx.load(table, coerced.rows, order=coerced.order)
             if coerced.quarantine.num_rows:
                 tx.load("quarantine", first_seen(facts, coerced.quarantine))
         return set(coerced.quarantine.column("row_number").to_pylist())

@@ -18,11 +18,17 @@ from demandos.suggest import did_you_mean
 ORDER = "_ord"  # position of a row in its batch: the last row of a key wins
 
 
-def prepare(schema: TableSchema, rows: pa.Table | pa.RecordBatch) -> pa.Table:
+def prepare(
+    schema: TableSchema,
+    rows: pa.Table | pa.RecordBatch,
+    order: pa.Array | pa.ChunkedArray | None = None,
+) -> pa.Table:
     """The batch with exactly the declared columns, in order, cast to the declared types.
 
     Optional columns the batch lacks become NULL. A trailing ``_ord`` column numbers the rows so
-    the merge can keep the last row of each key.
+    the merge can keep the last row of each key: ``order`` when given (one distinct number per
+    row, e.g. the source file's row numbers of a batch that is not in file order), else the
+    rows' positions in the batch.
     """
     if isinstance(rows, pa.RecordBatch):
         rows = pa.Table.from_batches([rows])
@@ -41,8 +47,23 @@ def prepare(schema: TableSchema, rows: pa.Table | pa.RecordBatch) -> pa.Table:
             columns.append(pa.chunked_array([pa.nulls(rows.num_rows, target)], target))
     table = pa.Table.from_arrays(columns, schema=schema.arrow_schema())
     _check_nulls(schema, table)
-    order = pa.array(np.arange(table.num_rows, dtype=np.int64))
-    return table.append_column(ORDER, order)
+    return table.append_column(ORDER, _order(schema, table.num_rows, order))
+
+
+def _order(
+    schema: TableSchema, rows: int, order: pa.Array | pa.ChunkedArray | None
+) -> pa.ChunkedArray:
+    if order is None:
+        return pa.chunked_array([pa.array(np.arange(rows, dtype=np.int64))])
+    if len(order) != rows or order.null_count:
+        raise SchemaError(
+            f"the order of a batch for table {schema.name!r} has {len(order)} numbers "
+            f"({order.null_count} empty) for {rows} rows",
+            hint="give one number per row, or leave `order` out to keep the batch's own order",
+        )
+    if isinstance(order, pa.Array):
+        order = pa.chunked_array([order])
+    return pc.cast(order, pa.int64())
 
 
 def _check_names(schema: TableSchema, rows: pa.Table) -> None:

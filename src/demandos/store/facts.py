@@ -91,8 +91,14 @@ class Loader(ABC):
         self._open = True
         self._failed = False  # a merge failed part-way: the transaction can only roll back
 
-    def load(self, table: str, rows: pa.Table) -> LoadResult:
-        """Merge ``rows`` into ``table`` by its key (see :mod:`demandos.store.merge`)."""
+    def load(
+        self, table: str, rows: pa.Table, *, order: pa.Array | pa.ChunkedArray | None = None
+    ) -> LoadResult:
+        """Merge ``rows`` into ``table`` by its key (see :mod:`demandos.store.merge`).
+
+        Of rows with the same key the last one wins: the last in the batch, or with ``order``
+        (one distinct number per row, such as the source file's row numbers) the highest.
+        """
         if not self._open:
             raise StoreError(
                 "this transaction is finished",
@@ -104,7 +110,7 @@ class Loader(ABC):
                 hint="let the error leave the `with` block, fix its cause, then load again",
             )
         schema = table_schema(table)
-        staged = prepare(schema, rows)
+        staged = prepare(schema, rows, order)
         counts: dict[str, int] = {}
         if staged.num_rows:
             with step(self._progress, f"Merging {staged.num_rows:,} rows into {schema.name}"):
@@ -184,11 +190,17 @@ class FactStore(ABC):
             self._loader = None
 
     def load(
-        self, table: str, rows: pa.Table, *, source: str = "", batch: str | None = None
+        self,
+        table: str,
+        rows: pa.Table,
+        *,
+        source: str = "",
+        batch: str | None = None,
+        order: pa.Array | pa.ChunkedArray | None = None,
     ) -> LoadResult:
-        """Load one table in a transaction of its own."""
+        """Load one table in a transaction of its own (``order``: see :meth:`Loader.load`)."""
         with self.transaction(source=source, batch=batch) as tx:
-            return tx.load(table, rows)
+            return tx.load(table, rows, order=order)
 
     @abstractmethod
     def _begin(self, *, source: str, batch: str) -> Loader:

@@ -88,6 +88,15 @@ def new_versions_sql(schema: TableSchema, changes: str, load_time: datetime, bat
     )
 
 
+def duplicate_keys_sql(schema: TableSchema, staged: str) -> str:
+    """0 when no two rows of ``staged`` can share a key (their key hashes all differ).
+
+    A positive count may be a hash collision rather than a duplicate: it only sends the batch
+    through :func:`classify_sql`, never drops a row.
+    """
+    return f"SELECT count(*) - count(DISTINCT hash({_columns(schema.key)})) FROM {staged}"
+
+
 def _updated_keys(schema: TableSchema, changes: str) -> str:
     return f"SELECT {_columns(schema.key)} FROM {changes} WHERE {ACTION} = '{UPDATE}'"
 

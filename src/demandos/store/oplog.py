@@ -158,8 +158,25 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
+HEAD_REVISION = "0003"  # the newest migration in store/migrations (a test keeps them equal)
+
+
+def revision_of(engine: Engine) -> str | None:
+    """The migration the database is at, or None before the first one."""
+    if not inspect(engine).has_table("alembic_version"):
+        return None
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the database to the newest schema through the Alembic migrations."""
+    """Bring the database to the newest schema through the Alembic migrations.
+
+    A database already at the newest migration is left alone without loading Alembic, which
+    takes longer to import than most commands take to run.
+    """
+    if revision_of(engine) == HEAD_REVISION:
+        return
     from alembic import command
     from alembic.config import Config
 
@@ -204,8 +221,7 @@ class OperatingLog:
         return sorted(inspect(self.engine).get_table_names())
 
     def revision(self) -> str | None:
-        with self.engine.connect() as conn:
-            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        return revision_of(self.engine)
 
     def record_load(self, load: Load) -> None:
         with self.session() as session:

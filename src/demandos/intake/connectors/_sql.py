@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from demandos.intake.coerce import FLAGGED
-from demandos.intake.connector import col
+from demandos.intake.connector import col, trimmed
 
 
 def text(value: str) -> str:
@@ -25,12 +25,12 @@ def text(value: str) -> str:
 
 def blank(name: str) -> str:
     """SQL: the raw column is empty or absent."""
-    return f"NULLIF(trim({col(name)}), '') IS NULL"
+    return f"NULLIF({trimmed(col(name))}, '') IS NULL"
 
 
 def cell(name: str) -> str:
     """SQL: the raw column, trimmed, NULL when empty."""
-    return f"NULLIF(trim({col(name)}), '')"
+    return f"NULLIF({trimmed(col(name))}, '')"
 
 
 def rows_with(*optional: str) -> str:
@@ -51,7 +51,7 @@ def flags(*checks: tuple[str, str]) -> str:
 
 def shown(name: str) -> str:
     """SQL: the raw value quoted for a reason (``'2/30/2026'``), cut to 60 characters."""
-    return f"'''' || left(trim({col(name)}), 60) || ''''"
+    return f"'''' || left({trimmed(col(name))}, 60) || ''''"
 
 
 def one_day(start: str, end: str, formats: Sequence[str], advice: str) -> tuple[str, str]:

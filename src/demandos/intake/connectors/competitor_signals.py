@@ -7,12 +7,12 @@ one from the observation itself — the MD5 of ``ts|competitor|kind|note`` — s
 observation twice, or ingesting the log again, keeps one signal.
 """
 
-from demandos.intake.connector import Connector, col, when
+from demandos.intake.connector import Connector, col, trimmed, when
 from demandos.intake.connectors._sql import cell, rows_with
 from demandos.intake.registry import register
 
 DATES = ("%Y-%m-%d", "%m/%d/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
-KIND = f"lower(regexp_replace(trim({col('Type')}), '\\s+', '_', 'g'))"
+KIND = f"lower(regexp_replace({trimmed(col('Type'))}, '\\s+', '_', 'g'))"
 SIGNAL_ID = (
     "md5(concat_ws('|', COALESCE(ts, ''), COALESCE(competitor, ''), COALESCE(kind, ''), "
     "COALESCE(note, '')))"

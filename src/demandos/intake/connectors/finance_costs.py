@@ -8,7 +8,7 @@ A category outside the five is refused with the column named, so no cost lands i
 metrics do not read.
 """
 
-from demandos.intake.connector import Connector, col, number
+from demandos.intake.connector import Connector, col, number, trimmed
 from demandos.intake.connectors._sql import blank, cell, flags, shown, text
 from demandos.intake.registry import register
 
@@ -18,7 +18,7 @@ MONTH = (
     f"COALESCE(strftime(try_strptime({cell('Month')}, "
     f"[{', '.join(text(f) for f in MONTHS)}]), '%Y-%m-01'), {cell('Month')})"
 )
-CATEGORY = f"lower(trim({col('Category')}))"
+CATEGORY = f"lower({trimmed(col('Category'))})"
 CHECKS = flags(
     (
         f"NOT {blank('Category')} AND {CATEGORY} NOT IN ({', '.join(text(c) for c in CATEGORIES)})",

@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from demandos.errors import Finding, IntakeError, SpecErrors
 from demandos.intake.coerce import ROW_NUMBER, file_sha256
-from demandos.intake.connector import Connector, Context, Header, col, number, when
+from demandos.intake.connector import Connector, Context, Header, col, number, trimmed, when
 from demandos.intake.connectors._sql import text
 from demandos.intake.ingest import IngestReport, ingest_rows, read_file
 from demandos.intake.normalize import UTM, Rules
@@ -240,7 +240,7 @@ class MappedFile(Connector):
             return number(source, thousands=spec.thousands)
         if kind == "list" and spec.list_separator != ";":
             return f"replace({col(source)}, {text(spec.list_separator)}, ';')"
-        return f"trim({col(source)})"
+        return trimmed(col(source))
 
 
 def _typed(source: str, arrow_type: pa.DataType, kind: str, zone: str, context: Context) -> str:

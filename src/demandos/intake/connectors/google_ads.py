@@ -8,7 +8,7 @@ Campaign names map to programs by name or id (channels.yaml); the channel comes 
 ``google / cpc`` UTM rule.
 """
 
-from demandos.intake.connector import Connector, col, number, when
+from demandos.intake.connector import Connector, col, number, trimmed, when
 from demandos.intake.registry import register
 
 
@@ -24,11 +24,11 @@ class GoogleAdsCampaigns(Connector):
             SELECT {when("Day", ["%Y-%m-%d", "%b %d, %Y", "%m/%d/%Y"], date_only=True)} AS date,
                    NULL AS channel, 'google_ads' AS platform,
                    NULL AS program_id,
-                   {number("Cost")} AS amount, trim({col("Currency code")}) AS currency,
+                   {number("Cost")} AS amount, {trimmed(col("Currency code"))} AS currency,
                    {number("Impr.")} AS impressions, {number("Clicks")} AS clicks,
                    {number("Conversions")} AS conversions,
                    'google' AS utm_source, 'cpc' AS utm_medium,
-                   trim({col("Campaign")}) AS utm_campaign, __row, __raw
+                   {trimmed(col("Campaign"))} AS utm_campaign, __row, __raw
             FROM raw
         """
     }

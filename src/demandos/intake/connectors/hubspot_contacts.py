@@ -28,7 +28,7 @@ row cannot be told apart from a duplicate nor matched to an account.
 
 from __future__ import annotations
 
-from demandos.intake.connector import Connector, Context, col
+from demandos.intake.connector import Connector, Context, col, trimmed
 from demandos.intake.connectors._sql import cell, flags, rows_with, text
 from demandos.intake.connectors.hubspot_export import (
     COMPANY_IDS,
@@ -66,10 +66,12 @@ def people_sql(zone_from: str | None = None, zone_to: str | None = None) -> str:
         unreadable("Create Date"),
         *(unreadable(label) for label in STAGES.values()),
     )
+    # ``src`` is read twice; NOT MATERIALIZED lets each reader take only the columns it needs
+    # instead of DuckDB copying every column of the file into a temporary result first.
     return f"""
-        WITH src AS (
+        WITH src AS NOT MATERIALIZED (
             SELECT *, {first_company(salesforce=SF_ACCOUNT)} AS __company,
-                   lower(trim(split_part({col("Email")}, '@', 2))) AS __domain
+                   lower({trimmed(f"split_part({col('Email')}, '@', 2)")}) AS __domain
             FROM {rows_with(*OPTIONAL)}
         ),
         colleagues AS (

@@ -22,7 +22,7 @@ No connector is registered here (the registry imports the module and finds none)
 
 from __future__ import annotations
 
-from demandos.intake.connector import col, when
+from demandos.intake.connector import col, trimmed, when
 from demandos.intake.connectors._sql import blank, cell, shown, text
 
 TIMES = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d")
@@ -79,13 +79,14 @@ def first_company(name: str = COMPANY_IDS, salesforce: str | None = None) -> str
     With ``salesforce``, the column holding the associated account's Salesforce id wins when
     the row has one (the account's canonical id, as :func:`record_id` gives it to companies).
     """
-    first = f"NULLIF(trim(split_part({col(name)}, ';', 1)), '')"
+    primary = f"split_part({col(name)}, ';', 1)"
+    first = f"NULLIF({trimmed(primary)}, '')"
     return f"COALESCE({cell(salesforce)}, {first})" if salesforce else first
 
 
 def record_id(*salesforce: str) -> str:
     """A record's canonical id: the first Salesforce id column with a value, else ``Record ID``."""
-    return f"COALESCE({', '.join(cell(s) for s in salesforce)}, trim({col('Record ID')}))"
+    return f"COALESCE({', '.join(cell(s) for s in salesforce)}, {trimmed(col('Record ID'))})"
 
 
 def stage_key(name: str) -> str:

@@ -14,7 +14,7 @@ Campaign names map to programs by name or id (channels.yaml), the channel comes 
 the daily breakdown: refused, since spend is kept per day.
 """
 
-from demandos.intake.connector import Connector, col, number, when
+from demandos.intake.connector import Connector, col, number, trimmed, when
 from demandos.intake.connectors._sql import flags, one_day, rows_with
 from demandos.intake.registry import register
 
@@ -35,11 +35,11 @@ class LinkedInAdsCampaigns(Connector):
         "spend": f"""
             SELECT {when(START, DATES, date_only=True)} AS date,
                    NULL AS channel, 'linkedin_ads' AS platform, NULL AS program_id,
-                   {number("Total Spent")} AS amount, upper(trim({col("Currency")})) AS currency,
+                   {number("Total Spent")} AS amount, upper({trimmed(col("Currency"))}) AS currency,
                    {number("Impressions")} AS impressions, {number("Clicks")} AS clicks,
                    {number("Leads")} AS conversions,
                    'linkedin' AS utm_source, 'paid_social' AS utm_medium,
-                   trim({col("Campaign Name")}) AS utm_campaign,
+                   {trimmed(col("Campaign Name"))} AS utm_campaign,
                    {flags(DAILY)},
                    __row, __raw
             FROM {rows_with(END, "Impressions", "Clicks", "Leads")}

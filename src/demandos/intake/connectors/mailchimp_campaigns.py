@@ -16,7 +16,7 @@ Send times are read in the account's zone (the workspace's unless ``--timezone``
 and kept in the workspace's.
 """
 
-from demandos.intake.connector import Connector, Context, col, number, when
+from demandos.intake.connector import Connector, Context, col, number, trimmed, when
 from demandos.intake.connectors._sql import cell, rows_with
 from demandos.intake.registry import register
 
@@ -37,8 +37,8 @@ class MailchimpCampaigns(Connector):
             "Send Date", SEND_FORMATS, zone_from=self.source_zone(context), zone_to=context.timezone
         )
         return f"""
-            SELECT trim({col("Unique Id")}) AS campaign_id, NULL AS channel, NULL AS program_id,
-                   trim({col("Title")}) AS title, {cell("Subject")} AS subject,
+            SELECT {trimmed(col("Unique Id"))} AS campaign_id, NULL AS channel, NULL AS program_id,
+                   {trimmed(col("Title"))} AS title, {cell("Subject")} AS subject,
                    {sent} AS send_time, {cell("List")} AS list_name,
                    {number("Total Recipients")} AS recipients,
                    {number("Successful Deliveries")} AS delivered,

@@ -17,7 +17,7 @@ Campaign names map to programs (channels.yaml); the channel comes from the
 
 import re
 
-from demandos.intake.connector import Connector, Header, col, number, when
+from demandos.intake.connector import Connector, Header, col, number, trimmed, when
 from demandos.intake.connectors._sql import blank, flags, one_day, rows_with
 from demandos.intake.registry import register
 
@@ -48,7 +48,7 @@ class MetaAdsCampaigns(Connector):
                    {number("Impressions")} AS impressions, {number("Link clicks")} AS clicks,
                    {number("Results")} AS conversions,
                    'facebook' AS utm_source, 'paid_social' AS utm_medium,
-                   trim({col("Campaign name")}) AS utm_campaign,
+                   {trimmed(col("Campaign name"))} AS utm_campaign,
                    {flags(DAILY)}, __row, __raw
             FROM (SELECT *, COLUMNS('{AMOUNT_SQL}') AS __amount
                   FROM {

@@ -20,7 +20,7 @@ falls back as above; a column it has but leaves empty on a row is an error for t
 
 from __future__ import annotations
 
-from demandos.intake.connector import Connector, Context, col
+from demandos.intake.connector import Connector, Context, col, trimmed
 from demandos.intake.connectors._sql import cell, flags, rows_with
 from demandos.intake.connectors.salesforce_report import FOOTER, moment, unreadable
 from demandos.intake.registry import register
@@ -48,15 +48,15 @@ def touchpoints_sql(zone_from: str | None = None, zone_to: str | None = None) ->
         f"COALESCE({cell('Campaign ID')}, {cell('Campaign Name')}) || '/' || "
         f"{cell('Lead/Contact ID')}"
     )
-    status = f"lower(regexp_replace(trim({col('Member Status')}), '\\s+', '_', 'g'))"
+    status = f"lower(regexp_replace({trimmed(col('Member Status'))}, '\\s+', '_', 'g'))"
     checks = flags(
         unreadable("Touch Date"),
         unreadable("Created Date"),
         unreadable("First Responded Date", date_only=True),
     )
     return f"""
-        SELECT CASE WHEN {present("Touch ID")} THEN trim({col("Touch ID")})
-                    WHEN {present("Campaign Member ID")} THEN trim({col("Campaign Member ID")})
+        SELECT CASE WHEN {present("Touch ID")} THEN {trimmed(col("Touch ID"))}
+                    WHEN {present("Campaign Member ID")} THEN {trimmed(col("Campaign Member ID"))}
                     ELSE {member} END AS touch_id,
                CASE WHEN {present("Touch Date")} THEN {moment("Touch Date", zone_from, zone_to)}
                     ELSE {moment("Created Date", zone_from, zone_to)} END AS ts,

@@ -15,7 +15,7 @@ refused although neither is kept: the row was damaged after Salesforce wrote it.
 
 from __future__ import annotations
 
-from demandos.intake.connector import Connector, Context, col, number
+from demandos.intake.connector import Connector, Context, col, number, trimmed
 from demandos.intake.connectors._sql import cell, flags, rows_with
 from demandos.intake.connectors.salesforce_report import (
     FOOTER,
@@ -39,7 +39,7 @@ def history_sql(zone_from: str | None = None, zone_to: str | None = None) -> str
         unreadable("Created Date", date_only=True),
     )
     return f"""
-        SELECT trim({col("Opportunity ID")}) AS opp_id,
+        SELECT {trimmed(col("Opportunity ID"))} AS opp_id,
                {moment("Edit Date", zone_from, zone_to)} AS changed_at,
                {cell("To Stage")} AS stage,
                {number("Amount")} AS amount,

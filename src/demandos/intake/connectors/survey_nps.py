@@ -10,12 +10,12 @@ response is its score. Respondents are not matched to people or accounts here (t
 carries email and company names, not ids).
 """
 
-from demandos.intake.connector import Connector, Context, col, number, when
+from demandos.intake.connector import Connector, Context, col, number, trimmed, when
 from demandos.intake.connectors._sql import blank, cell, flags, rows_with, shown
 from demandos.intake.registry import register
 
 CREATED = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
-IS_NPS = f"upper(trim({col('Survey Type')})) = 'NPS'"
+IS_NPS = f"upper({trimmed(col('Survey Type'))}) = 'NPS'"
 SCORE = f"TRY_CAST({number('Score')} AS DOUBLE)"
 CHECKS = flags(
     (blank("Score"), "'column Score: the response has no score'"),
@@ -42,7 +42,7 @@ class SurveyResponses(Connector):
             "Created At", CREATED, zone_from=self.source_zone(context), zone_to=context.timezone
         )
         return f"""
-            SELECT trim({col("Response ID")}) AS feedback_id, {created} AS ts,
+            SELECT {trimmed(col("Response ID"))} AS feedback_id, {created} AS ts,
                    NULL AS account_id, NULL AS person_id,
                    CASE WHEN {IS_NPS} THEN 'nps' ELSE 'survey' END AS kind,
                    {number("Score")} AS score, {cell("Comment")} AS text,

@@ -7,7 +7,7 @@ feedback of kind ``win_loss``: score from the rating, text from the summary, tag
 themes. Interviews are not matched to people or accounts here (the log holds names, not ids).
 """
 
-from demandos.intake.connector import Connector, col, number, when
+from demandos.intake.connector import Connector, col, number, trimmed, when
 from demandos.intake.connectors._sql import cell, rows_with
 from demandos.intake.registry import register
 
@@ -24,7 +24,7 @@ class WinLossInterviews(Connector):
     required = ("Interview ID", "Interview Date")
     outputs = {
         "feedback": f"""
-            SELECT trim({col("Interview ID")}) AS feedback_id,
+            SELECT {trimmed(col("Interview ID"))} AS feedback_id,
                    {when("Interview Date", DATES)} AS ts,
                    NULL AS account_id, NULL AS person_id, 'win_loss' AS kind,
                    {number("Rating")} AS score, {cell("Summary")} AS text,
