@@ -32,6 +32,7 @@ from demandos.store.oplog import Load, OperatingLog
 if TYPE_CHECKING:
     from demandos.cadence.log import CadenceLog
     from demandos.metrics import MetricTable
+    from demandos.reports.model import Pack
 
 MARKER = "demandos.yaml"
 DATA_DIR = ".demandos"
@@ -237,6 +238,15 @@ class Workspace:
             period or current_period("month", today, fiscal_year_start_month=fy).previous().label
         )
         return compute(self.facts, self.specs, label, by=by, today=today)
+
+    def review(
+        self, ritual: str, period: str | None = None, *, now: datetime | None = None
+    ) -> Pack:
+        """The pack of ``ritual`` (an id or kind of cadence.yaml) for ``period``; a Monday
+        review's period is the week it looks back on (default: the last full week)."""
+        from demandos.reports.packs import build_pack
+
+        return build_pack(self, ritual, period, now=now)
 
     def load_sample(self, *, progress: Progress | None = None) -> list[FileLoad]:
         """Load the small sample data set bundled with demandos (a few weeks of one company)."""

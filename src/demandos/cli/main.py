@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import typer
 
 from demandos import __version__
-from demandos.cli import cadence, render
+from demandos.cli import cadence, render, reports
 from demandos.errors import DemandosError
 from demandos.workspace import Workspace
 
@@ -233,7 +233,8 @@ def metrics(
 app.command()(cadence.calendar)
 app.add_typer(cadence.action_app, name="action")
 app.add_typer(cadence.decision_app, name="decision")
-app.add_typer(cadence.review_app, name="review")
+cadence.review_app.command("pack")(reports.review_pack)
+app.add_typer(cadence.review_app, name="review", cls=reports.ReviewGroup)
 
 
 @app.command()
