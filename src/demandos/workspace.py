@@ -32,6 +32,8 @@ from demandos.store.oplog import Load, OperatingLog
 if TYPE_CHECKING:
     from demandos.cadence.log import CadenceLog
     from demandos.metrics import MetricTable
+    from demandos.metrics.decompose import Explanation
+    from demandos.metrics.health import HealthReport
     from demandos.reports.model import Pack
 
 MARKER = "demandos.yaml"
@@ -238,6 +240,36 @@ class Workspace:
             period or current_period("month", today, fiscal_year_start_month=fy).previous().label
         )
         return compute(self.facts, self.specs, label, by=by, today=today)
+
+    def explain(
+        self,
+        metric: str,
+        period: str | None = None,
+        *,
+        against: str = "previous",
+        by: str | None = None,
+        today: date | None = None,
+    ) -> Explanation:
+        """Why ``metric`` moved in ``period`` (default: last month) against the previous period
+        or the same period last year: its drivers' parts and, with ``by``, mix and rate."""
+        from demandos.metrics.decompose import explain
+
+        today = today or date.today()
+        label = period or self._last_month(today)
+        return explain(self.facts, self.specs, metric, label, against=against, by=by, today=today)
+
+    def health(self, period: str | None = None, *, today: date | None = None) -> HealthReport:
+        """System health over the 13 weeks ending with ``period`` (default: last month)."""
+        from demandos.metrics.health import health
+
+        today = today or date.today()
+        return health(self.facts, self.specs, period or self._last_month(today), today=today)
+
+    def _last_month(self, today: date) -> str:
+        from demandos.metrics import current_period
+
+        fy = self.specs.workspace.fiscal_year_start_month
+        return current_period("month", today, fiscal_year_start_month=fy).previous().label
 
     def review(
         self, ritual: str, period: str | None = None, *, now: datetime | None = None

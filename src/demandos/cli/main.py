@@ -210,8 +210,13 @@ def quarantine_retry(
     render.print_retry(reports)
 
 
-@app.command()
+metrics_app = typer.Typer(help="The metric tree; `metrics explain` says why a metric moved.")
+app.add_typer(metrics_app, name="metrics")
+
+
+@metrics_app.callback(invoke_without_command=True)
 def metrics(
+    ctx: typer.Context,
     period: Annotated[
         str | None, typer.Option(help="2026-W47, 2026-11, 2026-Q4 or FY2026 (default: last month).")
     ] = None,
@@ -225,9 +230,46 @@ def metrics(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """The metric tree: value, change, target, status and owner of every metric."""
+    if ctx.invoked_subcommand is not None:
+        return
     with Workspace.open(workspace) as ws:
         result = ws.metrics(period, by=by)
     render.print_metrics(result, format)
+
+
+@metrics_app.command("explain")
+def metrics_explain(
+    metric: Annotated[str, typer.Argument(help="Metric id, e.g. der or pipeline_created.")],
+    period: Annotated[
+        str | None, typer.Option(help="2026-W47, 2026-11, 2026-Q4 or FY2026 (default: last month).")
+    ] = None,
+    against: Annotated[
+        Literal["previous", "last_year"], typer.Option(help="previous period or last_year.")
+    ] = "previous",
+    by: Annotated[
+        str | None, typer.Option(help="Also split across a dimension, as `metrics --by` does.")
+    ] = None,
+    format: Annotated[Literal["table", "json"], typer.Option("--format", "-f")] = "table",
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Why a metric moved: each driver's part of the change (and mix vs rate with --by)."""
+    with Workspace.open(workspace) as ws:
+        result = ws.explain(metric, period, against=against, by=by)
+    render.print_explanation(result, format)
+
+
+@app.command()
+def health(
+    period: Annotated[
+        str | None, typer.Option(help="The 13 weeks end with this period (default: last month).")
+    ] = None,
+    format: Annotated[Literal["table", "json"], typer.Option("--format", "-f")] = "table",
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """System health: efficiency trend, predictability, compounding, campaign dependence."""
+    with Workspace.open(workspace) as ws:
+        result = ws.health(period)
+    render.print_health(result, format)
 
 
 app.command()(cadence.calendar)

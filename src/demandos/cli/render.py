@@ -370,3 +370,69 @@ def _number(value: float | None, unit: str) -> str:
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:,.2f}"
+
+
+def print_explanation(result: Any, fmt: str) -> None:
+    """Why a metric moved: the drivers' parts, then the members' (mix and rate with --by)."""
+    if fmt == "json":
+        console.print_json(json.dumps(result.as_dict(), default=str))
+        return
+    unit = result.unit
+    head = f"[bold]{escape(result.name)}[/], {result.period} against {result.against}: "
+    if result.change is None:
+        console.print(f"{head}[dim]{result.state}[/] — {escape(result.reason or '')}")
+        return
+    console.print(
+        f"{head}{_number(result.before, unit)} → {_number(result.value, unit)} "
+        f"({'+' if result.change >= 0 else ''}{_number(result.change, unit)})",
+        highlight=False,
+    )
+    if result.state != "ok":
+        console.print(f"  [yellow]{result.state}[/]: {escape(result.reason or '')}")
+    for title, parts, state, note in (
+        (result.identity or "Drivers", result.drivers(), result.driver_state, result.driver_reason),
+        (f"By {result.by}", result.members(), result.member_state, result.member_reason),
+    ):
+        if state is None:
+            continue
+        if parts:
+            rows = [
+                (
+                    escape(p.member if p.effect != "driver" else p.name),
+                    p.effect if p.effect != "driver" else "",
+                    _number(p.before, p.unit),
+                    _number(p.after, p.unit),
+                    _number(p.contribution, unit),
+                    f"{p.contribution / result.change:.0%}" if result.change else "—",
+                )
+                for p in parts
+            ]
+            columns = ["driver" if title != f"By {result.by}" else result.by, "effect",
+                       "before", "after", "part of change", "share"]  # fmt: skip
+            console.print(table(title, columns, rows, numeric=True))
+        if note:
+            console.print(f"  [dim]{escape(note)}[/]", highlight=False)
+
+
+def print_health(result: Any, fmt: str) -> None:
+    """The health indicators with their states and what each value means."""
+    if fmt == "json":
+        console.print_json(json.dumps(result.as_dict(), default=str))
+        return
+    rows = []
+    for i in result.indicators:
+        if i.value is None:
+            value = "—"
+        elif i.unit == "DER per week":
+            value = f"{i.value:+.3f}/week"
+        else:
+            value = _number(i.value, i.unit)
+        colour = {"ok": "green", "partial": "yellow"}.get(i.state, "dim")
+        rows.append((i.group, i.name, value, f"[{colour}]{i.state}[/]",
+                     escape(i.meaning if i.value is not None else i.reason or "")))  # fmt: skip
+    weeks = f"{result.weeks[0].week} to {result.weeks[-1].week}" if result.weeks else "no weeks"
+    title = f"System health, {result.period}: the 13 weeks {weeks}"
+    console.print(table(title, ["group", "indicator", "value", "state", "what it means"], rows))
+    for i in result.indicators:
+        if i.value is not None and i.reason:
+            console.print(f"  [dim]{escape(i.name)}: {escape(i.reason)}[/]", highlight=False)

@@ -130,13 +130,14 @@ def _as_date(value: date | datetime | None) -> date | None:
 class _Engine:
     def __init__(
         self, facts: FactStore, specs: SpecsLike, period: Period, by: str | None, today: date,
-        gross_margin: float,
+        gross_margin: float, extra: Sequence[Period] = (),
     ) -> None:  # fmt: skip
         self.period, self.by, self.today = period, by, today
         self.facts = for_dimension(facts, specs, by)  # kernel dimensions: a view that adds them
         self.margin = gross_margin
         trailing = period.trailing(TRAILING)
-        unique = {p.label: p for p in (period, *trailing, period.same_period_last_year())}
+        last_year = period.same_period_last_year()
+        unique = {p.label: p for p in (period, *trailing, last_year, *extra)}
         self.periods = list(unique.values())
         self.index = {label: i for i, label in enumerate(unique)}
         self.trailing_idx = [self.index[p.label] for p in trailing]
@@ -407,3 +408,55 @@ def compute(
         for member in sorted(m for m in result.cells if m is not None):
             table.rows.append(engine.row(plan, member, result))
     return table
+
+
+@dataclass(frozen=True)
+class Readings:
+    """Components read for several periods: values per member and how the data covers each period.
+
+    ``value(name, label)`` is the total (``member=None``) or one member's value; a member a
+    component has no row for reads 0 for additive components (None otherwise).
+    """
+
+    periods: tuple[Period, ...]
+    series: Mapping[str, Series]
+    coverage: Mapping[str, Sequence[tuple[State, str | None]]]
+    additive: Mapping[str, bool]
+
+    def _at(self, label: str) -> int:
+        return next(i for i, p in enumerate(self.periods) if p.label == label)
+
+    def value(self, name: str, label: str, member: str | None = None) -> float | None:
+        series = self.series[name].get(member)
+        if series is None:
+            return 0.0 if self.additive[name] else None
+        return series[self._at(label)]
+
+    def state(self, name: str, label: str) -> tuple[State, str | None]:
+        return self.coverage[name][self._at(label)]
+
+    def members(self, name: str) -> set[str]:
+        return {m for m in self.series[name] if m is not None}
+
+
+def read_components(
+    facts: FactStore,
+    specs: SpecsLike,
+    period: Period,
+    components: Sequence[Component],
+    *,
+    by: str | None = None,
+    extra: Sequence[Period] = (),
+) -> Readings:
+    """``components`` for ``period``, the periods before it, the same period last year and
+    ``extra``, as the engine reads them (one query each): what decomposition and health use."""
+    engine = _Engine(facts, specs, period, by, date.today(), specs.workspace.gross_margin, extra)
+    for comp in components:
+        engine.read(comp)
+    names = [c.name for c in components]
+    return Readings(
+        tuple(engine.periods),
+        {n: engine.data[n] for n in names},
+        {n: engine.coverage[n] for n in names},
+        {c.name: c.additive for c in components},
+    )
