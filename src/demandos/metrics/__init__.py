@@ -5,7 +5,7 @@ table = compute(ws.facts, ws.specs, "2026-Q3", by="channel")
 """
 
 from demandos.metrics.catalog import BUILTINS, GROSS_MARGIN, NOT_YET
-from demandos.metrics.engine import DIMENSIONS, compute, status
+from demandos.metrics.engine import DIMENSIONS, compute, compute_many, status
 from demandos.metrics.periods import Period, current_period, parse_period
 from demandos.metrics.table import MetricTable, MetricValue
 
@@ -18,6 +18,7 @@ __all__ = [
     "MetricValue",
     "Period",
     "compute",
+    "compute_many",
     "current_period",
     "parse_period",
     "status",

@@ -24,7 +24,13 @@ from typing import Protocol
 from demandos.errors import MetricError
 from demandos.kernel.mapping import KERNEL_DIMENSIONS
 from demandos.metrics.catalog import BUILTINS, MARGIN_KEY, NOT_YET, Formula
-from demandos.metrics.components import AllocatedCosts, Component, Series, month_shares
+from demandos.metrics.components import (
+    AllocatedCosts,
+    Component,
+    Series,
+    fetch_many,
+    month_shares,
+)
 from demandos.metrics.custom import Evaluate, reference_formula, simple_formula
 from demandos.metrics.dimensions import for_dimension
 from demandos.metrics.periods import PER_YEAR, Period, parse_period
@@ -92,7 +98,8 @@ class _Plan:
 @dataclass
 class _Result:
     cells: dict[str | None, list[Cell]] = field(default_factory=dict)  # member -> per period
-    trailing: dict[str | None, float | None] = field(default_factory=dict)
+    # member -> the trailing value of each period reported on (``_Engine.reports``)
+    trailing: dict[str | None, list[float | None]] = field(default_factory=dict)
 
 
 def _plan(metric: Metric) -> _Plan:
@@ -129,18 +136,26 @@ def _as_date(value: date | datetime | None) -> date | None:
 
 class _Engine:
     def __init__(
-        self, facts: FactStore, specs: SpecsLike, period: Period, by: str | None, today: date,
-        gross_margin: float, extra: Sequence[Period] = (),
+        self, facts: FactStore, specs: SpecsLike, period: Period | Sequence[Period],
+        by: str | None, today: date, gross_margin: float, extra: Sequence[Period] = (),
     ) -> None:  # fmt: skip
-        self.period, self.by, self.today = period, by, today
+        self.reports = [period] if isinstance(period, Period) else list(period)  # reported on
+        self.period, self.by, self.today = self.reports[0], by, today
         self.facts = for_dimension(facts, specs, by)  # kernel dimensions: a view that adds them
         self.margin = gross_margin
-        trailing = period.trailing(TRAILING)
-        last_year = period.same_period_last_year()
-        unique = {p.label: p for p in (period, *trailing, last_year, *extra)}
+        unique = {p.label: p for p in self.reports}  # then what they are compared with
+        for p in self.reports:
+            for q in (*p.trailing(TRAILING), p.same_period_last_year()):
+                unique.setdefault(q.label, q)
+        for q in extra:
+            unique.setdefault(q.label, q)
         self.periods = list(unique.values())
         self.index = {label: i for i, label in enumerate(unique)}
-        self.trailing_idx = [self.index[p.label] for p in trailing]
+        self.trailing_idx = [[self.index[q.label] for q in p.trailing(TRAILING)]
+                             for p in self.reports]  # fmt: skip
+        self.compared = [(self.index[p.previous().label],
+                          self.index[p.same_period_last_year().label])
+                         for p in self.reports]  # fmt: skip
         self.plans = {m.id: _plan(m) for m in specs.metrics.metrics}
         self.data: dict[str, Series] = {}
         self.coverage: dict[str, list[tuple[State, str | None]]] = {}
@@ -157,18 +172,23 @@ class _Engine:
         return self._ranges
 
     def read(self, comp: Component) -> None:
-        if comp.name in self.data:
-            return
-        by = self.by if self.by and comp.supports(self.by) else None
-        series = comp.fetch(self.facts, self.periods, by)
-        if by is not None:
-            if comp.additive:
-                sums = [sum(v[i] or 0.0 for v in series.values()) for i in range(len(self.periods))]
-                series[None] = list[float | None](sums)
-            else:
-                series.update(comp.fetch(self.facts, self.periods, None))
-        self.data[comp.name] = series
-        self.coverage[comp.name] = self.covered(comp)
+        self.read_all([comp])
+
+    def read_all(self, comps: Sequence[Component]) -> None:
+        """Read the components not read yet; those of one table together (``fetch_many``)."""
+        todo = list({c.name: c for c in comps if c.name not in self.data}.values())
+        fetched = fetch_many(self.facts, todo, self.periods, self.by)
+        for comp in todo:
+            series = fetched[comp.name]
+            if self.by and comp.supports(self.by):
+                if comp.additive:
+                    sums = [sum(v[i] or 0.0 for v in series.values())
+                            for i in range(len(self.periods))]  # fmt: skip
+                    series[None] = list[float | None](sums)
+                else:
+                    series.update(comp.fetch(self.facts, self.periods, None))
+            self.data[comp.name] = series
+            self.coverage[comp.name] = self.covered(comp)
 
     def covered(self, comp: Component) -> list[tuple[State, str | None]]:
         out: list[tuple[State, str | None]] = []
@@ -230,30 +250,32 @@ class _Engine:
             result = self.from_refs(refs, plan.evaluate)
         else:
             cells: list[Cell] = [(None, "not_computed", plan.missing)] * len(self.periods)
-            result = _Result({None: cells}, {None: None})
+            result = _Result({None: cells}, {None: [None] * len(self.reports)})
         self.results[metric_id] = result
         return result
 
     def from_formula(self, formula: Formula) -> _Result:
         comps = formula.components()
-        for comp in comps:
-            self.read(comp)
+        self.read_all(comps)
         members: set[str | None] = {None}
         if self.by and all(c.supports(self.by) for c in comps):
             members |= {m for c in comps for m in self.data[c.name]}
         result = _Result()
+        covered = [_worst([self.coverage[c.name][i] for c in comps])
+                   for i in range(len(self.periods))]  # fmt: skip
         for member in members:
             cells: list[Cell] = []
             for i in range(len(self.periods)):
                 values = self.values(comps, member, [i])
                 value, why = formula.combine(values)
-                state, reason = _worst([self.coverage[c.name][i] for c in comps])
+                state, reason = covered[i]
                 if state == "no_data" or value is None:
                     cells.append((None, "no_data", reason if state == "no_data" else why))
                 else:
                     cells.append((value, state, reason))
             result.cells[member] = cells
-            result.trailing[member] = self.pooled(formula, comps, member, cells)
+            result.trailing[member] = [self.pooled(formula, comps, member, cells, idx)
+                                       for idx in self.trailing_idx]  # fmt: skip
         return result
 
     def values(
@@ -271,11 +293,11 @@ class _Engine:
         return out
 
     def pooled(self, formula: Formula, comps: list[Component], member: str | None,
-               cells: list[Cell]) -> float | None:  # fmt: skip
+               cells: list[Cell], trailing: list[int]) -> float | None:  # fmt: skip
         """The trailing periods' value: flows summed, stocks averaged; additive ÷ periods."""
         if not all(c.additive for c in comps):
             return None
-        used = [i for i in self.trailing_idx if cells[i][1] != "no_data"]
+        used = [i for i in trailing if cells[i][1] != "no_data"]
         if not used:
             return None
         value, _ = formula.combine(self.values(comps, member, used))
@@ -303,9 +325,13 @@ class _Engine:
                     (value, state, reason) if value is not None else (None, "no_data", why)
                 )
             result.cells[member] = cells
-            trailing = {k: r.trailing.get(member) for k, r in refs.items()}
-            known = {k: v for k, v in trailing.items() if v is not None}
-            result.trailing[member] = evaluate(known)[0] if len(known) == len(refs) else None
+            result.trailing[member] = []
+            for j in range(len(self.reports)):
+                trailing = {k: r.trailing[member][j] if member in r.trailing else None
+                            for k, r in refs.items()}  # fmt: skip
+                known = {k: v for k, v in trailing.items() if v is not None}
+                pooled = evaluate(known)[0] if len(known) == len(refs) else None
+                result.trailing[member].append(pooled)
         return result
 
     def splits(self, metric_id: str) -> bool | None:
@@ -321,15 +347,17 @@ class _Engine:
 
     # -- presenting --------------------------------------------------------------------------
 
-    def row(self, plan: _Plan, member: str | None, result: _Result) -> MetricValue:
-        m, p = plan.metric, self.period
+    def row(self, plan: _Plan, member: str | None, result: _Result, report: int = 0) -> MetricValue:
+        """The row of ``self.reports[report]``."""
+        m, p = plan.metric, self.reports[report]
         cells = result.cells[member]
-        value, state, reason = cells[0]
+        value, state, reason = cells[self.index[p.label]]
         if member is None and state in ("ok", "partial"):
             late = p.partial_reason(self.today)
             if late:
                 state, reason = "partial", "; ".join(r for r in (late, reason) if r)
-        previous = cells[self.index[p.previous().label]][0]
+        before, last_year = self.compared[report]
+        previous = cells[before][0]
         change = value - previous if value is not None and previous is not None else None
         levels = _target(m.target, p, plan.additive) if member is None else None
         return MetricValue(
@@ -337,8 +365,8 @@ class _Engine:
             direction=m.direction, period=p.label, dimension=self.by, member=member, value=value,
             state=state, reason=reason, previous=previous, change=change,
             change_ratio=change / abs(previous) if change is not None and previous else None,
-            last_year=cells[self.index[p.same_period_last_year().label]][0],
-            trailing_avg=result.trailing.get(member),
+            last_year=cells[last_year][0],
+            trailing_avg=result.trailing[member][report],
             target=levels[0] if levels else None,
             amber=levels[1] if levels else None,
             red=levels[2] if levels else None,
@@ -389,25 +417,49 @@ def compute(
 
     ``gross_margin`` (for CAC payback) defaults to demandos.yaml's ``gross_margin``.
     """
+    return compute_many(facts, specs, [period], by=by, today=today, gross_margin=gross_margin)[0]
+
+
+def compute_many(
+    facts: FactStore,
+    specs: SpecsLike,
+    periods: Sequence[str],
+    *,
+    by: str | None = None,
+    today: date | None = None,
+    gross_margin: float | None = None,
+) -> list[MetricTable]:
+    """The metric tree for each of ``periods``, in order: a trend (13 weeks of DER, a year).
+
+    Each table has the numbers :func:`compute` gives for its period, but every component is read
+    once for all the periods (and the periods they are compared with): ISO weeks, months and
+    calendar quarters with one grouped query per table. With ``by``, every table lists the
+    members found anywhere in the periods read, so a trend has the same members throughout.
+    """
     if by is not None and by not in DIMENSIONS:
         raise MetricError(
             f"cannot break metrics down by {by!r}",
             hint=did_you_mean(by, DIMENSIONS) or f"use one of: {', '.join(DIMENSIONS)}",
         )
+    if not periods:
+        return []
     fy = specs.workspace.fiscal_year_start_month
-    when = parse_period(period, fiscal_year_start_month=fy)
+    whens = [parse_period(p, fiscal_year_start_month=fy) for p in periods]
     margin = gross_margin if gross_margin is not None else specs.workspace.gross_margin
-    engine = _Engine(facts, specs, when, by, today or date.today(), margin)
-    table = MetricTable(when.label, when.start.isoformat(), when.end.isoformat(), by)
+    engine = _Engine(facts, specs, whens, by, today or date.today(), margin)
+    engine.read_all([c for p in engine.plans.values() if p.formula for c in p.formula.components()])
+    tables = [MetricTable(w.label, w.start.isoformat(), w.end.isoformat(), by) for w in whens]
     for metric in specs.metrics.metrics:
         plan = engine.plans[metric.id]
         result = engine.result(metric.id)
-        table.rows.append(engine.row(plan, None, result))
+        members = sorted(m for m in result.cells if m is not None)
         if by is not None and engine.splits(metric.id) is False:
-            table.unsupported.append(metric.id)
-        for member in sorted(m for m in result.cells if m is not None):
-            table.rows.append(engine.row(plan, member, result))
-    return table
+            for table in tables:
+                table.unsupported.append(metric.id)
+        for report, table in enumerate(tables):
+            table.rows.append(engine.row(plan, None, result, report))
+            table.rows.extend(engine.row(plan, member, result, report) for member in members)
+    return tables
 
 
 @dataclass(frozen=True)
