@@ -1,4 +1,4 @@
-"""Fixtures shared by the whole suite: a real PostgreSQL server the suite starts itself."""
+"""Fixtures shared by the whole suite: a real PostgreSQL server and a local Spark session."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_postgresql import factories
@@ -98,6 +99,23 @@ def pg_server() -> Iterator[NoopExecutor]:
 
 
 postgresql = factories.postgresql("pg_server")  # a fresh database per test
+
+
+@pytest.fixture(scope="session")
+def spark_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One local Spark session for the whole run (starting one takes seconds)."""
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+    from demandos.store.spark import start_session
+
+    root = tmp_path_factory.mktemp("spark") / "facts"  # a fresh warehouse folder beside it
+    tiny = {  # the fixtures are a few rows: planning and code generation cost more than data
+        "spark.sql.shuffle.partitions": "1",
+        "spark.sql.codegen.wholeStage": "false",
+    }
+    session, started = start_session(master="local[2]", config=tiny, root=root)
+    yield session
+    if started:
+        session.stop()
 
 
 @pytest.fixture

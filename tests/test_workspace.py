@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
 
 from demandos import Workspace
 from demandos.errors import SpecErrors, WorkspaceError
+from demandos.metrics import compute
+from demandos.store import open_facts
 from demandos.store.oplog import Load
 
 
@@ -95,3 +99,29 @@ def test_a_missing_environment_variable_is_named(
     with Workspace.open(ws_path) as ws, pytest.raises(Exception) as info:
         _ = ws.facts
     assert "ACME_DATABASE_URL" in str(info.value)
+
+
+@pytest.mark.spark
+def test_a_workspace_on_spark_computes_the_embedded_numbers(
+    ws_path: Path, spark_session: Any
+) -> None:
+    yaml = YAML()
+    spec_file = ws_path / "demandos.yaml"
+    spec = yaml.load(spec_file.read_text())
+    spec["store"] = {"backend": "spark", "spark": {"master": "local[2]"}}
+    with spec_file.open("w") as fh:
+        yaml.dump(spec, fh)
+    with Workspace.open(ws_path) as ws:
+        ws.load_sample()  # written as the embedded store writes, read through Spark
+        assert ws.facts.backend == "spark"
+        on_spark = ws.metrics("2026-09", today=date(2026, 12, 1))
+        with open_facts(ws.data_dir) as embedded:  # DuckDB over the same snapshot
+            on_duckdb = compute(embedded, ws.specs, "2026-09", today=date(2026, 12, 1))
+
+    def numbers(table: Any) -> dict[str, tuple[float | None, str]]:
+        return {
+            r.metric: (None if r.value is None else round(r.value, 6), r.state) for r in table.rows
+        }
+
+    assert numbers(on_spark) == numbers(on_duckdb)
+    assert sum(v is not None for v, _ in numbers(on_spark).values()) >= 10

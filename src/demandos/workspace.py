@@ -92,10 +92,19 @@ class Workspace:
 
     @cached_property
     def facts(self) -> FactStore:
-        """The canonical facts: embedded by default, PostgreSQL when demandos.yaml says so."""
+        """The canonical facts: embedded by default, or where demandos.yaml's store says."""
         store = self.specs.workspace.store
-        url = store.resolved_url() if store.backend == "postgres" else None
-        return open_facts(self.data_dir, backend=store.backend, url=url, schema=store.db_schema)
+        url = store.resolved_url() if store.backend != "embedded" else None
+        if store.backend == "spark" and url:  # a facts folder, relative to the workspace
+            url = str(self.root / url.removeprefix("file://"))
+        spark = {
+            "master": store.spark.master,
+            "config": dict(store.spark.config),
+            "cache": store.spark.cache,
+        }
+        return open_facts(
+            self.data_dir, backend=store.backend, url=url, schema=store.db_schema, spark=spark
+        )
 
     @cached_property
     def log(self) -> OperatingLog:

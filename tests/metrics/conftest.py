@@ -14,7 +14,7 @@ from .fixture import BACKENDS, load, open_store
 
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FactStore]:
-    """The hand-made company, loaded into an embedded or a PostgreSQL store."""
+    """The hand-made company, loaded into an embedded, a PostgreSQL or a Spark store."""
     facts = load(open_store(request.param, tmp_path / ".demandos", request))
     yield facts
     facts.close()

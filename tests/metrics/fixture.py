@@ -17,7 +17,11 @@ from demandos.spec.metrics import BUILTIN_CATALOG, Metric, MetricsSpec
 from demandos.spec.workspace import WorkspaceSpec
 from demandos.store import FactStore, open_facts, table_schema
 
-BACKENDS = ["embedded", pytest.param("postgres", marks=pytest.mark.postgres)]
+BACKENDS = [
+    "embedded",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+    pytest.param("spark", marks=pytest.mark.spark),
+]
 TODAY = date(2026, 6, 1)  # March 2026 is over
 
 
@@ -162,6 +166,9 @@ def open_store(backend: str, root: Path, request: pytest.FixtureRequest) -> Fact
     if backend == "postgres":
         url = request.getfixturevalue("postgres_url")
         return open_facts(root, backend="postgres", url=url)
+    if backend == "spark":
+        session = request.getfixturevalue("spark_session")
+        return open_facts(root, backend="spark", spark={"session": session})
     return open_facts(root)
 
 

@@ -61,6 +61,19 @@ def test_postgres_needs_a_postgres_url(store: dict[str, str], message: str) -> N
     assert info.value.errors()[0]["msg"] == message
 
 
+def test_spark_settings() -> None:
+    spark = {"master": "spark://spark.internal:7077", "config": {"spark.driver.memory": "4g"}}
+    store = StoreSettings.model_validate({"backend": "spark", "url": "/mnt/f", "spark": spark})
+    assert store.spark.master == "spark://spark.internal:7077"
+    assert dict(store.spark.config) == {"spark.driver.memory": "4g"}
+    assert StoreSettings(backend="spark").spark.master == "local[*]"
+    with pytest.raises(ValidationError) as info:
+        StoreSettings.model_validate({"backend": "spark", "url": "s3a://bucket/facts"})
+    assert info.value.errors()[0]["msg"] == "backend 'spark' reads a facts folder, not a s3a:// url"
+    with pytest.raises(ValidationError):
+        StoreSettings.model_validate({"backend": "spark", "spark": {"mastr": "local"}})
+
+
 @pytest.mark.parametrize(
     ("url", "literal"),
     [

@@ -349,7 +349,7 @@ def test_open_facts_rejects_bad_arguments(tmp_path: Any) -> None:
     with pytest.raises(StoreError, match="needs a database URL"):
         open_facts(tmp_path, backend="postgres")
     with pytest.raises(StoreError, match="unknown fact store backend"):
-        open_facts(tmp_path, backend="spark")  # type: ignore[arg-type]
+        open_facts(tmp_path, backend="bigquery")  # type: ignore[arg-type]
 
 
 # -- business time: opportunities as they stood on a day ------------------------------------------

@@ -14,6 +14,7 @@ from demandos.errors import Finding, Location, SpecError
 from demandos.spec.fields import Currency, SpecModel, Text, Timezone, Weekday, spec_error
 
 _ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 def expand_env(value: str, *, field: str, environ: Mapping[str, str] | None = None) -> str:
@@ -45,17 +46,43 @@ def literal_password(url: str) -> bool:
     return bool(password) and not _ENV_VAR.fullmatch(password or "")
 
 
+class SparkSettings(SpecModel):
+    """How the spark backend reaches Spark (``store.backend: spark``)."""
+
+    master: str = Field(
+        "local[*]",
+        min_length=1,
+        description="Spark master: local[*] runs Spark inside demandos; spark://host:7077, yarn "
+        "or k8s://… use a cluster that can read the facts folder",
+        examples=["local[4]", "spark://spark.internal:7077"],
+    )
+    config: dict[str, str] = Field(
+        default_factory=dict,
+        description="Spark settings for the session demandos starts (spark.* keys)",
+        examples=[{"spark.driver.memory": "4g"}],
+    )
+    cache: bool = Field(
+        True,
+        description="keep the tables a run reads in Spark's cache (memory, spilling to disk)",
+    )
+
+
 class StoreSettings(SpecModel):
     """Where facts and the operating log are kept."""
 
-    backend: Literal["embedded", "postgres"] = Field(
+    backend: Literal["embedded", "postgres", "spark"] = Field(
         "embedded",
-        description="embedded: DuckDB files in .demandos/ (no server); postgres: a shared server",
+        description="embedded: Parquet files in .demandos/ read by DuckDB (no server); postgres: "
+        "a shared server; spark: the embedded files read through Spark",
     )
     url: str | None = Field(
         None,
-        description="database URL; required for postgres. Write secrets as ${ENV_VAR}",
+        description="postgres: the database URL (required); spark: the facts folder, default "
+        ".demandos/facts. Write secrets as ${ENV_VAR}",
         examples=["postgresql://demandos:${DEMANDOS_DB_PASSWORD}@db.internal:5432/marketing"],
+    )
+    spark: SparkSettings = Field(
+        default_factory=SparkSettings, description="Spark master and settings (spark only)"
     )
     db_schema: str = Field(
         "demandos",
@@ -79,6 +106,13 @@ class StoreSettings(SpecModel):
             raise spec_error(
                 f"backend 'postgres' needs a postgresql:// url, got {self.url.split(':')[0]}://",
                 "write the url as postgresql://user:${PASSWORD_VAR}@host:5432/database",
+            )
+        scheme = _SCHEME.match(self.url or "")
+        if self.backend == "spark" and scheme and scheme[1] != "file":
+            raise spec_error(
+                f"backend 'spark' reads a facts folder, not a {scheme[1]}:// url",
+                "set url to a folder path every Spark worker can read (e.g. a shared mount), "
+                "or leave it out for .demandos/facts",
             )
         return self
 

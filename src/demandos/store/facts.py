@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -34,7 +34,7 @@ from demandos.store.batch import prepare
 from demandos.store.merge import INSERT, SAME, UPDATE
 from demandos.store.schema import ALL_TABLES, VALID_FROM, VALID_TO, TableSchema, table_schema
 
-Backend = Literal["embedded", "postgres"]
+Backend = Literal["embedded", "postgres", "spark"]
 
 
 @dataclass(frozen=True)
@@ -361,6 +361,7 @@ def open_facts(
     backend: Backend = "embedded",
     url: str | None = None,
     schema: str = "demandos",
+    spark: Mapping[str, Any] | None = None,
     lock_timeout: float = 60.0,
     progress: Progress | None = None,
 ) -> FactStore:
@@ -368,8 +369,12 @@ def open_facts(
 
     ``root`` is the workspace's ``.demandos`` folder; embedded facts live in ``root/"facts"``.
     With ``backend="postgres"``, ``url`` names the database and ``schema`` the schema that holds
-    the tables (created when missing). A load waits up to ``lock_timeout`` seconds for another
-    process's load to finish, then fails with ConcurrentLoadError.
+    the tables (created when missing). With ``backend="spark"``, the embedded facts (in ``url``
+    when given, a folder) are read through Spark; ``spark`` holds ``master`` (default
+    ``local[*]``), ``config`` (Spark settings), ``session`` (a running SparkSession to use) and
+    ``cache`` (persist the tables read, default True).
+    A load waits up to ``lock_timeout`` seconds for another process's load to finish, then fails
+    with ConcurrentLoadError.
     """
     if backend == "embedded":
         from demandos.store.embedded import EmbeddedFactStore
@@ -389,4 +394,25 @@ def open_facts(
                 hint="pip install 'demandos[postgres]'",
             ) from None
         return PostgresFactStore(url, schema=schema, lock_timeout=lock_timeout, progress=progress)
-    raise StoreError(f"unknown fact store backend {backend!r}", hint="use 'embedded' or 'postgres'")
+    if backend == "spark":
+        from demandos.store.spark import DEFAULT_MASTER, SparkFactStore
+
+        options = dict(spark or {})
+        unknown = sorted(set(options) - {"master", "config", "session", "cache"})
+        if unknown:
+            raise StoreError(
+                f"unknown spark option(s) {', '.join(map(repr, unknown))}",
+                hint="spark takes master, config, session and cache",
+            )
+        return SparkFactStore(
+            Path(url.removeprefix("file://")) if url else Path(root) / "facts",
+            session=options.get("session"),
+            master=options.get("master") or DEFAULT_MASTER,
+            config=options.get("config"),
+            cache=bool(options.get("cache", True)),
+            lock_timeout=lock_timeout,
+            progress=progress,
+        )
+    raise StoreError(
+        f"unknown fact store backend {backend!r}", hint="use 'embedded', 'postgres' or 'spark'"
+    )

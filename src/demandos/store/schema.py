@@ -42,6 +42,15 @@ SQL_TYPES: dict[str, dict[str, str]] = {
         "timestamp": "TIMESTAMP",
         "list": "TEXT[]",
     },
+    "spark": {
+        "string": "STRING",
+        "int": "BIGINT",
+        "float": "DOUBLE",
+        "bool": "BOOLEAN",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP_NTZ",
+        "list": "ARRAY<STRING>",
+    },
 }
 
 # Bookkeeping columns every stored table carries (system-time history, see docs/architecture.md).
