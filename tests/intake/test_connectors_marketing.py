@@ -77,6 +77,56 @@ def test_linkedin_rows_map_to_programs_and_keep_utc_days(ws: Workspace) -> None:
     assert sum(r["amount"] for r in spend.values()) == pytest.approx(3251.97)
 
 
+def test_two_campaigns_of_one_program_on_one_day_keep_all_their_spend(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """A program claims one campaign by its name and another by its id: both rows are kept,
+    the stored spend equals the file's, and loading the file again changes nothing."""
+    header = fixture_lines("linkedin_ads.csv")[:5]
+    rows_ = [
+        "3/1/2026,3/1/2026,Default Campaign Group,LinkedIn - controllers and finance leaders,"
+        "327880295,Sponsored Content,Lead Generation,USD,265.85,3164,17,0.54%,84.02,15.64,5,53.17",
+        "3/1/2026,3/1/2026,Default Campaign Group,linkedin_controllers,"
+        "327880301,Sponsored Content,Lead Generation,USD,1001.10,9000,60,0.67%,111.23,16.69,7,"
+        "143.01",
+        "3/1/2026,3/1/2026,Default Campaign Group,Unclaimed test,"
+        "327880302,Sponsored Content,Lead Generation,USD,50.00,800,2,0.25%,62.50,25.00,0,",
+    ]
+    export = write(tmp_path / "two_campaigns.csv", "\n".join(header + rows_) + "\n")
+    [report] = ws.ingest([export])
+    assert (report.rows, report.quarantined, report.total("inserted")) == (3, 0, 3)
+    spend = rows(ws, "spend")
+    assert round(sum(r["amount"] for r in spend), 2) == 1316.95  # 265.85 + 1001.10 + 50.00
+    program = [r for r in spend if r["program_id"] == "linkedin_controllers"]
+    assert sorted(r["campaign"] for r in program) == ["327880295", "327880301"]
+    assert sum(r["impressions"] for r in program) == 12164
+    [again] = ws.ingest([export])
+    assert (again.total("inserted"), again.total("updated"), again.total("unchanged")) == (0, 0, 3)
+    assert round(sum(r["amount"] for r in rows(ws, "spend")), 2) == 1316.95
+
+
+def test_spend_without_a_campaign_column_keeps_one_campaign_per_program(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """A Google Ads report without Campaign ID names campaigns by name; a canonical spend file
+    without ``campaign`` has one campaign per program, as before campaigns were kept."""
+    lines = fixture_lines("google_ads.csv")
+    [report] = ws.ingest([write(tmp_path / "google.csv", "\n".join(lines) + "\n")])
+    assert report.quarantined == 0
+    by_program = {r["program_id"]: r["campaign"] for r in rows(ws, "spend")}
+    assert all(campaign for campaign in by_program.values())
+    canonical = write(
+        tmp_path / "spend.csv",
+        "date,channel,platform,program_id,amount,currency\n"
+        "2026-03-01,events,sponsor,summit_2026,500,USD\n"
+        "2026-03-02,events,sponsor,summit_2026,250,USD\n",
+    )
+    [load] = ws.load([canonical])
+    assert (load.inserted, load.quarantined) == (2, 0)
+    summit = [r for r in rows(ws, "spend") if r["program_id"] == "summit_2026"]
+    assert {r["campaign"] for r in summit} == {"summit_2026"}
+
+
 def test_linkedin_thousands_separators_and_a_report_without_daily_breakdown(
     ws: Workspace, tmp_path: Path
 ) -> None:

@@ -9,11 +9,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
-from store_helpers import IBIS_DUCKDB_DEPRECATIONS, accounts, count
+from store_helpers import IBIS_DUCKDB_DEPRECATIONS, accounts, batch, count, rows
 from store_worker import audiences
 
 from demandos.errors import StoreError
@@ -219,3 +220,18 @@ def _wait_for_reading(out: Path, snapshot: int, reader: subprocess.Popen[bytes])
         assert reader.poll() is None, reader.communicate()[1].decode()
         assert time.monotonic() < deadline, f"the reader never saw snapshot {snapshot}"
         time.sleep(0.02)
+
+
+def test_files_written_before_a_key_column_read_it_from_its_fallback(tmp_path: Path) -> None:
+    """Spend files written before ``campaign`` joined its key read as one campaign per program,
+    and loading the same row again changes nothing."""
+    row = {"date": date(2026, 3, 1), "channel": "events", "platform": "sponsor", "currency": "USD"}
+    spend = batch("spend", [{**row, "program_id": "summit", "amount": 500.0}])
+    with open_facts(tmp_path) as store:
+        store.load("spend", spend)
+    [path] = (tmp_path / "facts" / "spend").glob("*.parquet")
+    pq.write_table(pq.read_table(path).drop_columns(["campaign"]), path)  # an older file
+    with open_facts(tmp_path) as store:
+        assert [r["campaign"] for r in rows(store.table("spend"))] == ["summit"]
+        again = store.load("spend", spend)
+        assert (again.inserted, again.unchanged) == (0, 1)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import psycopg
 import pytest
-from store_helpers import accounts, count, rows
+from store_helpers import accounts, batch, count, rows
 
 from demandos.errors import StoreError
 from demandos.store import FactStore, open_facts
@@ -75,3 +76,26 @@ def test_an_unreachable_server_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot connect") as info:
         open_facts(tmp_path, backend="postgres", url=url)
     assert info.value.hint
+
+
+def test_a_table_stored_before_a_key_column_is_upgraded_in_place(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Spend stored before ``campaign`` joined its key: opening the store adds the column,
+    fills it from the program and builds the key's indexes again; nothing is loaded twice."""
+    row = {"date": date(2026, 3, 1), "channel": "events", "platform": "sponsor"}
+    spend = batch("spend", [{**row, "program_id": "summit", "amount": 500.0, "currency": "USD"}])
+    with open_facts(tmp_path, backend="postgres", url=postgres_url) as store:
+        store.load("spend", spend)
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE demandos.spend DROP COLUMN campaign")  # and its indexes
+    with open_facts(tmp_path, backend="postgres", url=postgres_url) as store:
+        assert [r["campaign"] for r in rows(store.table("spend"))] == ["summit"]
+        again = store.load("spend", spend)
+        assert (again.inserted, again.unchanged) == (0, 1)
+    with psycopg.connect(postgres_url) as conn:
+        [(definition,)] = conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = 'demandos' "
+            "AND indexname = 'spend_current'"
+        ).fetchall()
+    assert "campaign" in definition

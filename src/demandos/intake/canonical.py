@@ -44,6 +44,11 @@ class FileLoad:
     sha256: str = ""
 
 
+def needed(schema: TableSchema) -> list[str]:
+    """The columns a file for ``schema`` must have (a column with a fallback need not)."""
+    return [c for c in schema.required if not schema.column(c).fallback]
+
+
 def table_for(path: Path, table: str | None = None) -> TableSchema:
     """The canonical table a file loads into: ``table`` if given, else the file's name."""
     name = table or path.stem.lower()
@@ -91,13 +96,17 @@ def read_raw(path: Path, schema: TableSchema) -> tuple[pa.Table, list[str]]:
             hint="export it again as UTF-8 CSV with a header row, or as Parquet",
         ) from exc
     raw = raw.rename_columns([c.strip().lower() for c in raw.column_names])
-    missing = [c for c in schema.required if c not in raw.column_names]
+    missing = [  # a column with a fallback takes the fallback's values (spend's campaign)
+        c
+        for c in schema.required
+        if c not in raw.column_names and schema.column(c).fallback not in raw.column_names
+    ]
     if missing:
         raise IntakeError(
             f"the {schema.name} file lacks required column(s) {', '.join(missing)}; "
             f"found {', '.join(raw.column_names) or 'no columns'}",
             file=path,
-            hint=f"a {schema.name} file needs: {', '.join(schema.required)}",
+            hint=f"a {schema.name} file needs: {', '.join(needed(schema))}",
         )
     ignored = [c for c in raw.column_names if c not in schema.column_names]
     raw = raw.drop_columns(ignored).append_column(

@@ -80,6 +80,22 @@ def _value(column: Column, source_type: pa.DataType) -> str:
     return f"NULLIF({trimmed(ref)}, '')" if _is_text(source_type) else ref
 
 
+def _filled(
+    schema: TableSchema, column: Column, types: dict[str, pa.DataType], own: set[str]
+) -> str:
+    """SQL: the column's raw value, or its fallback column's where it has none (or no column).
+
+    ``own`` names the relation's own columns.
+    """
+    fallback = schema.column(column.fallback) if column.fallback else None
+    other = _value(fallback, types[fallback.name]) if fallback and fallback.name in own else None
+    if column.name not in own:
+        assert other is not None  # only fallbacks make a column present that the source lacks
+        return other
+    value = _value(column, types[column.name])
+    return f"COALESCE({value}, {other})" if other else value
+
+
 def _cast(column: Column, source_type: pa.DataType, value: str, number: str) -> str:
     """SQL that casts ``value`` to the column's declared type, NULL when it does not fit.
 
@@ -171,10 +187,14 @@ def check(
     """
     now = now or datetime.now().replace(microsecond=0)
     types = {f.name: f.type for f in _schema(con, relation)}
+    own = set(types)  # the relation's own columns
+    for c in schema.columns:  # a column the source lacks takes its fallback column's values
+        if c.name not in types and c.fallback in types:
+            types[c.name] = types[c.fallback]
     present = [c for c in schema.columns if c.name in types]
     # In steps, so that each value is trimmed, parsed and cast once: the raw value (NULL when
     # blank) as __v<i>, its number as __n<i> (whole numbers), the value cast as __c<i>.
-    values = [f"{_value(c, types[c.name])} AS __v{i}" for i, c in enumerate(present)]
+    values = [f"{_filled(schema, c, types, own)} AS __v{i}" for i, c in enumerate(present)]
     numbers = [f"TRY_CAST(__v{i} AS DOUBLE) AS __n{i}" for i, c in enumerate(present)]
     numbers = [n for n, c in zip(numbers, present, strict=True) if c.type == "int"]
     casts = [

@@ -45,7 +45,7 @@ def prepare(
             columns.append(_cast(schema, column.name, rows.column(column.name), target))
         else:
             columns.append(pa.chunked_array([pa.nulls(rows.num_rows, target)], target))
-    table = pa.Table.from_arrays(columns, schema=schema.arrow_schema())
+    table = _fill_fallbacks(schema, pa.Table.from_arrays(columns, schema=schema.arrow_schema()))
     _check_nulls(schema, table)
     return table.append_column(ORDER, _order(schema, table.num_rows, order))
 
@@ -64,6 +64,17 @@ def _order(
     if isinstance(order, pa.Array):
         order = pa.chunked_array([order])
     return pc.cast(order, pa.int64())
+
+
+def _fill_fallbacks(schema: TableSchema, table: pa.Table) -> pa.Table:
+    """Empty values of a column with a fallback take the fallback column's value."""
+    for index, column in enumerate(schema.columns):
+        values = table.column(index)
+        if column.fallback is None or values.null_count == 0:
+            continue
+        filled = pc.coalesce(values, table.column(column.fallback))
+        table = table.set_column(index, table.field(index), filled)
+    return table
 
 
 def _check_names(schema: TableSchema, rows: pa.Table) -> None:
@@ -86,7 +97,7 @@ def _check_names(schema: TableSchema, rows: pa.Table) -> None:
             )
             raise SchemaError(f"table {schema.name!r} has no column {name!r}", hint=hint)
     for name in schema.required:
-        if name not in seen:
+        if name not in seen and schema.column(name).fallback not in seen:
             kind = "key" if name in schema.key else "required"
             type_ = schema.column(name).type
             raise SchemaError(

@@ -68,7 +68,19 @@ def scan_sql(schema: TableSchema, paths: list[str], *, filename: bool = False) -
         return f"SELECT {select}{extra} LIMIT 0"
     files = ", ".join(string_literal(p) for p in paths)
     options = ", filename = true" if filename else ""
-    return f"SELECT * FROM read_parquet([{files}], union_by_name = true{options})"
+    scan = f"SELECT * FROM read_parquet([{files}], union_by_name = true{options})"
+    fallbacks = [c for c in schema.columns if c.fallback]
+    if not fallbacks:
+        return scan
+    # Files written before a column with a fallback was declared lack it: every column is
+    # there (NULL when a file has none), and an empty value reads as its fallback's.
+    filled = ", ".join(
+        f"COALESCE({quote(c.name)}, {quote(str(c.fallback))}) AS {quote(c.name)}" for c in fallbacks
+    )
+    return (
+        f"SELECT * REPLACE ({filled}) FROM (({scan_sql(schema, [], filename=filename)}) "
+        f"UNION ALL BY NAME ({scan}))"
+    )
 
 
 class EmbeddedFactStore(FactStore):

@@ -37,6 +37,7 @@ from demandos.store.merge import (
 from demandos.store.schema import (
     ALL_TABLES,
     BATCH,
+    SQL_TYPES,
     VALID_FROM,
     VALID_TO,
     TableSchema,
@@ -98,19 +99,22 @@ class PostgresFactStore(FactStore):
         When everything exists (the usual case) nothing is locked, so opening a store never
         waits for a load in progress.
         """
-        if self._missing_relations():
+        missing_columns = self._missing_columns()
+        if self._missing_relations() or missing_columns:
             with self._reader.transaction(), self._reader.cursor() as cur:
                 cur.execute(f"SET LOCAL lock_timeout = '{int(self.lock_timeout * 1000)}ms'")
                 cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self._ddl_lock,))
-                for statement in self._ddl():
+                for statement in self._ddl(self._missing_columns()):
                     cur.execute(statement)
 
-    def _ddl(self) -> Iterator[str]:
+    def _ddl(self, missing_columns: dict[str, list[str]]) -> Iterator[str]:
         yield f"CREATE SCHEMA IF NOT EXISTS {quote(self.schema)}"
         for name, schema in ALL_TABLES.items():
             table = self.qualified(name)
             key = ", ".join(quote(k) for k in schema.key)
             yield f"CREATE TABLE IF NOT EXISTS {table} ({schema.sql_columns('postgres')})"
+            if missing_columns.get(name):  # a table stored before these columns were declared
+                yield from self._upgrade(name, schema, missing_columns[name])
             yield (
                 f"CREATE UNIQUE INDEX IF NOT EXISTS {quote(name + '_current')} ON {table} "
                 f"({key}) WHERE {quote(VALID_TO)} IS NULL"
@@ -124,6 +128,43 @@ class PostgresFactStore(FactStore):
             "source TEXT NOT NULL, loaded_at TIMESTAMP NOT NULL, table_name TEXT NOT NULL, "
             "read BIGINT, inserted BIGINT, updated BIGINT, unchanged BIGINT)"
         )
+
+    def _upgrade(self, name: str, schema: TableSchema, columns: list[str]) -> Iterator[str]:
+        """Add declared columns a stored table lacks; the key's indexes are built again.
+
+        A column with a fallback takes its fallback's value in the rows already stored (spend
+        stored before ``campaign`` was part of its key has one campaign per program).
+        """
+        table = self.qualified(name)
+        types = SQL_TYPES["postgres"]
+        for column in (schema.column(c) for c in columns):
+            yield (
+                f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {quote(column.name)} "
+                f"{types[column.type]}"
+            )
+            if column.fallback:
+                yield (
+                    f"UPDATE {table} SET {quote(column.name)} = {quote(column.fallback)} "
+                    f"WHERE {quote(column.name)} IS NULL"
+                )
+        if set(columns) & set(schema.key):  # created again below, on the declared key
+            yield f"DROP INDEX IF EXISTS {quote(self.schema)}.{quote(name + '_current')}"
+            yield f"DROP INDEX IF EXISTS {quote(self.schema)}.{quote(name + '_versions')}"
+
+    def _missing_columns(self) -> dict[str, list[str]]:
+        """Declared columns that the stored tables (those that exist) lack, by table."""
+        found: dict[str, set[str]] = {}
+        for table, column in self._reader.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = %s",
+            (self.schema,),
+        ):
+            found.setdefault(str(table), set()).add(str(column))
+        return {
+            name: [c for c in schema.column_names if c not in found[name]]
+            for name, schema in ALL_TABLES.items()
+            if name in found and not set(schema.column_names) <= found[name]
+        }
 
     def _missing_relations(self) -> set[str]:
         expected = {LOADS} | {

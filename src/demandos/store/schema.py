@@ -70,6 +70,7 @@ class Column:
     type: ColumnType
     required: bool = False
     description: str = ""
+    fallback: str | None = None  # a column whose value this one takes when it has none
 
 
 @dataclass(frozen=True)
@@ -114,9 +115,13 @@ class TableSchema:
 
 
 def _c(
-    name: str, type_: ColumnType = "string", required: bool = False, description: str = ""
+    name: str,
+    type_: ColumnType = "string",
+    required: bool = False,
+    description: str = "",
+    fallback: str | None = None,
 ) -> Column:
-    return Column(name, type_, required, description)
+    return Column(name, type_, required, description, fallback)
 
 
 TABLES: dict[str, TableSchema] = {
@@ -173,14 +178,21 @@ TABLES: dict[str, TableSchema] = {
         ),
         TableSchema(
             "spend",
-            grain="day × program",
-            key=("date", "channel", "platform", "program_id"),
+            grain="day × program × platform campaign",
+            key=("date", "channel", "platform", "program_id", "campaign"),
             time_column="date",
             columns=(
                 _c("date", "date", required=True),
                 _c("channel", required=True),
                 _c("platform", required=True),
                 _c("program_id", required=True),
+                _c(
+                    "campaign",
+                    required=True,
+                    description="the platform's campaign: its id when the export has one, else "
+                    "its name; a source without campaigns has one per program (its program_id)",
+                    fallback="program_id",
+                ),
                 _c("amount", "float", required=True, description="in `currency`"),
                 _c("currency", required=True),
                 _c("impressions", "int"),

@@ -180,7 +180,12 @@ def _check(mapping: LoadedMapping) -> list[Finding]:
             findings.append(mapping.finding(("formats", name), message, hint, key=True))
     given = set(spec.columns) | set(spec.constants)
     filled = {"channel", "program_id"} if set(UTM) & given else set()  # by the UTM rules
-    lacking = [c for c in schema.required if c not in given | filled | misspelt]
+    lacking = [
+        c
+        for c in schema.required
+        if c not in given | filled | misspelt
+        and schema.column(c).fallback not in given | filled  # spend's campaign: the program
+    ]
     if lacking:
         message = f"{spec.table} needs column(s) {', '.join(lacking)}; the mapping leaves them out"
         hint = "add each under `columns:` (the file's column) or `constants:` (one value)"

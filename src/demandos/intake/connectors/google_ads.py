@@ -9,6 +9,7 @@ Campaign names map to programs by name or id (channels.yaml); the channel comes 
 """
 
 from demandos.intake.connector import Connector, col, number, trimmed, when
+from demandos.intake.connectors._sql import cell, rows_with
 from demandos.intake.registry import register
 
 
@@ -28,7 +29,8 @@ class GoogleAdsCampaigns(Connector):
                    {number("Impr.")} AS impressions, {number("Clicks")} AS clicks,
                    {number("Conversions")} AS conversions,
                    'google' AS utm_source, 'cpc' AS utm_medium,
-                   {trimmed(col("Campaign"))} AS utm_campaign, __row, __raw
-            FROM raw
+                   {trimmed(col("Campaign"))} AS utm_campaign,
+                   COALESCE({cell("Campaign ID")}, {cell("Campaign")}) AS campaign, __row, __raw
+            FROM {rows_with("Campaign ID")}
         """
     }

@@ -15,7 +15,7 @@ the daily breakdown: refused, since spend is kept per day.
 """
 
 from demandos.intake.connector import Connector, col, number, trimmed, when
-from demandos.intake.connectors._sql import flags, one_day, rows_with
+from demandos.intake.connectors._sql import cell, flags, one_day, rows_with
 from demandos.intake.registry import register
 
 DATES = ("%m/%d/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
@@ -40,8 +40,9 @@ class LinkedInAdsCampaigns(Connector):
                    {number("Leads")} AS conversions,
                    'linkedin' AS utm_source, 'paid_social' AS utm_medium,
                    {trimmed(col("Campaign Name"))} AS utm_campaign,
+                   COALESCE({cell("Campaign ID")}, {cell("Campaign Name")}) AS campaign,
                    {flags(DAILY)},
                    __row, __raw
-            FROM {rows_with(END, "Impressions", "Clicks", "Leads")}
+            FROM {rows_with(END, "Impressions", "Clicks", "Leads", "Campaign ID")}
         """
     }

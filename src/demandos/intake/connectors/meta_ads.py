@@ -18,7 +18,7 @@ Campaign names map to programs (channels.yaml); the channel comes from the
 import re
 
 from demandos.intake.connector import Connector, Header, col, number, trimmed, when
-from demandos.intake.connectors._sql import blank, flags, one_day, rows_with
+from demandos.intake.connectors._sql import blank, cell, flags, one_day, rows_with
 from demandos.intake.registry import register
 
 DATES = ("%Y-%m-%d", "%m/%d/%Y", "%Y-%m-%d %H:%M:%S")
@@ -49,11 +49,17 @@ class MetaAdsCampaigns(Connector):
                    {number("Results")} AS conversions,
                    'facebook' AS utm_source, 'paid_social' AS utm_medium,
                    {trimmed(col("Campaign name"))} AS utm_campaign,
+                   COALESCE({cell("Campaign ID")}, {cell("Campaign name")}) AS campaign,
                    {flags(DAILY)}, __row, __raw
             FROM (SELECT *, COLUMNS('{AMOUNT_SQL}') AS __amount
                   FROM {
             rows_with(
-                "Reporting ends", "Campaign delivery", "Impressions", "Link clicks", "Results"
+                "Reporting ends",
+                "Campaign delivery",
+                "Impressions",
+                "Link clicks",
+                "Results",
+                "Campaign ID",
             )
         })
             WHERE NOT ({blank("Campaign name")} AND {blank("Campaign delivery")})
