@@ -121,7 +121,30 @@ def test_first_sync_loads_history_and_touches_in_report_shape(
 ) -> None:
     reports = {r.object: r for r in sync(ws, "salesforce")}
 
-    assert set(reports) == {"OpportunityHistory", "CampaignMember"}
+    assert list(reports) == ["Opportunity", "OpportunityHistory", "CampaignMember"]
+    deals = reports["Opportunity"]
+    assert (deals.source, deals.fetched, deals.inserted, deals.quarantined) == (
+        "salesforce_opportunities",
+        1,
+        1,
+        0,
+    )
+    [soql] = queries(server, "Opportunity")
+    assert soql.startswith("SELECT Id, SystemModstamp, Owner.Name, Account.Name, AccountId, ")
+    assert soql.endswith(" FROM Opportunity ORDER BY SystemModstamp ASC")
+    [(opp_id, record)] = org.tables["Opportunity"].items()
+    [deal] = rows(ws, "opportunities", "opp_id").values()
+    assert deal["opp_id"] == opp_id and deal["account_id"] == record["AccountId"]
+    assert (deal["stage"], deal["amount"], deal["is_closed"], deal["is_won"]) == (
+        "Closed Won",
+        42000.0,
+        True,
+        True,
+    )
+    assert deal["close_date"] == date(2026, 2, 27)
+    created = record["CreatedDate"].astimezone(ZoneInfo("America/New_York"))
+    assert deal["created_at"] == created.replace(tzinfo=None, second=0, microsecond=0)
+    assert read_cursor(ws.log, "salesforce", "Opportunity") == newest(org, "Opportunity")
     history = reports["OpportunityHistory"]
     assert (history.source, history.fetched, history.inserted, history.quarantined) == (
         "salesforce_opportunity_history",
@@ -195,6 +218,49 @@ def test_second_sync_filters_on_the_cursor_and_keeps_history(
     assert [(c["stage"], c["is_closed"]) for c in won] == [("Closed Won", True)]
 
 
+def test_a_changed_opportunity_is_read_again_and_keeps_its_earlier_state(
+    ws: Workspace, org: SalesforceOrg, server: ApiServer
+) -> None:
+    """Incremental on SystemModstamp: a deal moved back to negotiation and resized is read
+    again, its row is updated, and the store still answers what it said before."""
+    sync(ws, "salesforce")
+    cursor = read_cursor(ws.log, "salesforce", "Opportunity")
+    before = datetime.now(UTC).replace(tzinfo=None)
+    opp = next(iter(org.tables["Opportunity"]))
+    org.update(
+        "Opportunity", opp, StageName="Negotiation/Review", Amount=45500.0, IsClosed=False,
+        IsWon=False,
+    )  # fmt: skip
+    beta = org.add("Account", Name="Beta Books")
+    new = org.add(
+        "Opportunity",
+        Name="Beta - close management",
+        AccountId=beta,
+        StageName="Prospecting",
+        Amount=18250.5,
+        CloseDate=date(2026, 4, 30),
+        LeadSource="Paid Search",
+    )
+    server.forget()
+    time.sleep(0.01)
+
+    report = next(r for r in sync(ws, "salesforce") if r.object == "Opportunity")
+
+    [soql] = queries(server, "Opportunity")
+    assert cursor is not None
+    assert f" WHERE SystemModstamp >= {cursor.replace('.000Z', 'Z')} " in soql
+    assert (report.fetched, report.inserted, report.updated) == (2, 1, 1)
+    deals = rows(ws, "opportunities", "opp_id")
+    assert (deals[opp]["stage"], deals[opp]["amount"], deals[opp]["is_closed"]) == (
+        "Negotiation/Review",
+        45500.0,
+        False,
+    )
+    assert (deals[new]["source"], deals[new]["account_id"]) == ("Paid Search", beta)
+    assert rows(ws, "opportunities", "opp_id", as_of=before)[opp]["stage"] == "Closed Won"
+    assert read_cursor(ws.log, "salesforce", "Opportunity") == newest(org, "Opportunity")
+
+
 def test_pages_follow_next_records_url_and_each_page_moves_the_cursor(
     ws: Workspace, org: SalesforceOrg, server: ApiServer
 ) -> None:
@@ -203,7 +269,7 @@ def test_pages_follow_next_records_url_and_each_page_moves_the_cursor(
     for n in range(3):
         org.add("OpportunityHistory", OpportunityId=opp, StageName="Prospecting", Amount=n * 1.0)
 
-    history = sync(ws, "salesforce")[0]
+    history = sync(ws, "salesforce")[1]  # after Opportunity
 
     assert (history.pages, history.fetched, history.inserted) == (3, 5, 5)
     more = [s.path for s in server.requests("/query/")]
@@ -222,7 +288,7 @@ def test_429_waits_for_retry_after_then_succeeds(ws: Workspace, server: ApiServe
         headers={"Retry-After": "1"},
     )
     started = time.monotonic()
-    history = sync(ws, "salesforce")[0]
+    history = sync(ws, "salesforce")[1]  # after Opportunity
     assert time.monotonic() - started >= 1.0
     refused, served = [s for s in server.requests("/query") if "OpportunityHistory" in str(s.query)]
     assert (refused.status, served.status) == (429, 200)
@@ -274,7 +340,7 @@ def test_a_record_with_a_bad_date_is_quarantined_and_the_cursor_still_moves(
         Amount=42000.0,
         CloseDate="2026-02-30",  # no such day
     )
-    history = sync(ws, "salesforce")[0]
+    history = sync(ws, "salesforce")[1]  # after Opportunity
 
     assert (history.fetched, history.inserted, history.quarantined) == (3, 2, 1)
     [row] = [
@@ -323,7 +389,7 @@ def test_a_crash_mid_sync_leaves_the_cursor_at_the_last_committed_page(
     )
     server.forget()
 
-    history = sync(ws, "salesforce")[0]
+    history = sync(ws, "salesforce")[1]  # after Opportunity
 
     [soql] = queries(server, "OpportunityHistory")
     assert f">= {stamp(ordered[1]['SystemModstamp']).replace('.000Z', 'Z')} " in soql

@@ -232,6 +232,32 @@ def test_history_reads_us_times_flags_and_leaves_the_footer_out(ws: Workspace) -
     assert history[("00600000000000AAAQ", datetime(2026, 10, 30, 0, 44))]["amount"] == 18250.5
 
 
+def test_opportunities_report_reads_ids_times_and_checkboxes(ws: Workspace, tmp_path: Path) -> None:
+    report = one(ws, FIXTURES / "salesforce_opportunities.csv")
+    assert (report.rows, report.footers, report.quarantined) == (3, 3, 0)
+    deals = {r["opp_id"]: r for r in ws.facts.table("opportunities").to_pyarrow().to_pylist()}
+    won = deals["0065e00000XyZaBAAV"]
+    assert (won["account_id"], won["amount"], won["stage"], won["source"]) == (
+        "0015e00000AbCdEAAV",
+        42000.0,
+        "Closed Won",
+        "Webinar",
+    )
+    assert (won["is_closed"], won["is_won"], won["close_date"]) == (True, True, date(2026, 2, 27))
+    assert won["created_at"] == datetime(2026, 1, 5, 9, 14)  # the user's zone is the workspace's
+    lost = deals["0065e00000XyZaDAAV"]
+    assert (lost["is_closed"], lost["is_won"], lost["source"]) == (True, False, None)
+    assert deals["0065e00000XyZaCAAV"]["amount"] == 18250.5
+    # a bad close date is refused with the report's own column name and format
+    lines = (FIXTURES / "salesforce_opportunities.csv").read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "opps.csv"
+    bad.write_text("\n".join([lines[0], lines[1].replace('"2/27/2026"', '"27.02.2026"')]) + "\n")
+    broken = one(ws, bad)
+    assert broken.quarantined == 1
+    [reason] = broken.reasons
+    assert reason == "column Close Date: not a date (Salesforce writes M/D/YYYY)"
+
+
 def test_history_without_checkboxes_says_closed_only_for_the_closed_stages(
     ws: Workspace, tmp_path: Path
 ) -> None:

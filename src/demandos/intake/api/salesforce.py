@@ -9,11 +9,12 @@ Credentials come from ``SALESFORCE_INSTANCE_URL`` (``https://yourdomain.my.sales
 ``SALESFORCE_ACCESS_TOKEN`` (an OAuth access token; ``sf org display --target-org ALIAS`` prints
 both for an org the Salesforce CLI is logged in to); ``SALESFORCE_API_VERSION`` picks the version.
 
-Objects, each read into the report its connector reads: ``OpportunityHistory`` (the "Opportunity
-History" report, ``salesforce_opportunity_history``) and ``CampaignMember`` (the "Campaign
-Members" report, ``salesforce_campaign_members``; the org's custom UTM fields on the member —
-``UTM_Source__c``, ``pi__utm_source__c`` … found by describe — fill the report's UTM columns).
-``Opportunity`` itself is not read: no connector reads an opportunities report yet.
+Objects, each read into the report its connector reads: ``Opportunity`` (the "Opportunities"
+report, ``salesforce_opportunities``; closed and won from the record's ``IsClosed`` and
+``IsWon``), ``OpportunityHistory`` (the "Opportunity History" report,
+``salesforce_opportunity_history``) and ``CampaignMember`` (the "Campaign Members" report,
+``salesforce_campaign_members``; the org's custom UTM fields on the member — ``UTM_Source__c``,
+``pi__utm_source__c`` … found by describe — fill the report's UTM columns).
 
 Each object is read with ``SELECT … FROM Object WHERE SystemModstamp >= cursor ORDER BY
 SystemModstamp ASC``. The filter is "at or after", not "after": ``SystemModstamp`` has whole
@@ -100,6 +101,23 @@ def _object(
     )
 
 
+OPPORTUNITIES = _object(
+    "Opportunity",
+    "salesforce_opportunities",
+    Column("Opportunity Owner", "Owner.Name"),
+    Column("Account Name", "Account.Name"),
+    Column("Account ID", "AccountId"),
+    Column("Opportunity Name", "Name"),
+    Column("Opportunity ID", "Id"),
+    Column("Type", "Type"),
+    Column("Lead Source", "LeadSource"),
+    Column("Amount", "Amount", "money"),
+    Column("Close Date", "CloseDate", "day"),
+    Column("Created Date", "CreatedDate", "datetime"),
+    Column("Stage", "StageName"),
+    Column("Closed", "IsClosed", "flag"),
+    Column("Won", "IsWon", "flag"),
+)
 OPPORTUNITY_HISTORY = _object(
     "OpportunityHistory",
     "salesforce_opportunity_history",
@@ -137,7 +155,7 @@ CAMPAIGN_MEMBERS = _object(
     Column("First Responded Date", "FirstRespondedDate", "day"),
     utm=True,
 )
-OBJECTS: tuple[SalesforceObject, ...] = (OPPORTUNITY_HISTORY, CAMPAIGN_MEMBERS)
+OBJECTS: tuple[SalesforceObject, ...] = (OPPORTUNITIES, OPPORTUNITY_HISTORY, CAMPAIGN_MEMBERS)
 # A custom field is read as a UTM column when its name, without ``__c`` and anything but letters,
 # ends so: UTM_Source__c, utm_source__c, pi__utm_source__c (Account Engagement).
 UTM_FIELDS = {"utmsource": "UTM Source", "utmmedium": "UTM Medium", "utmcampaign": "UTM Campaign"}
@@ -387,6 +405,7 @@ def _row(
 __all__ = [
     "CAMPAIGN_MEMBERS",
     "INSTANCE_VAR",
+    "OPPORTUNITIES",
     "OPPORTUNITY_HISTORY",
     "TOKEN_VAR",
     "VERSION_VAR",
