@@ -12,10 +12,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from demandos.errors import MetricError
 from demandos.metrics import compute, status
 from demandos.metrics.components import UNASSIGNED
+from demandos.metrics.engine import DIMENSIONS
+from demandos.spec.metrics import DIMENSIONS as SPEC_DIMENSIONS
+from demandos.spec.metrics import Metric
 from demandos.store import FactStore, open_facts
 
 from .fixture import COSTS, TODAY, load, specs, spend
@@ -181,6 +185,26 @@ def test_unknown_dimension(store: FactStore) -> None:
     with pytest.raises(MetricError) as error:
         compute(store, specs(), "2026-03", by="chanel")
     assert error.value.hint == "did you mean 'channel'?"
+
+
+def test_a_metric_is_broken_down_only_by_its_allowed_dimensions(store: FactStore) -> None:
+    tree = specs(
+        metric("media_spend", builtin="media_spend", dimensions=["channel"]),
+        metric("clicks", builtin="clicks"),  # none listed: any dimension
+    )
+    by_program = compute(store, tree, "2026-03", by="program", today=TODAY)
+    assert [r.member for r in by_program.rows if r.metric == "media_spend"] == [None]
+    assert by_program.not_allowed == ["media_spend"]
+    assert {r.member for r in by_program.rows if r.metric == "clicks"} >= {"prog_a", "prog_b"}
+    by_channel = compute(store, tree, "2026-03", by="channel", today=TODAY)
+    assert len([r for r in by_channel.rows if r.metric == "media_spend"]) == 4  # total + 3
+    assert by_channel.not_allowed == []
+
+
+def test_dimension_lists_agree() -> None:
+    assert set(SPEC_DIMENSIONS) == set(DIMENSIONS)
+    with pytest.raises(ValidationError, match="'programme' is not a dimension"):
+        Metric.model_validate(metric("x", builtin="clicks", dimensions=["programme"]))
 
 
 def test_outputs_are_tidy_and_nested(store: FactStore) -> None:

@@ -21,7 +21,7 @@ from demandos.spec import (
 )
 from demandos.spec.cadence import KIND_FREQUENCY, ORDINALS
 from demandos.spec.fields import WEEKDAYS
-from demandos.spec.metrics import BUILTIN_METRICS, STAGES
+from demandos.spec.metrics import BUILTIN_METRICS, DIMENSIONS, STAGES
 from demandos.spec.rollout import PHASE_ORDER
 
 ids = st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True)
@@ -263,7 +263,9 @@ def metrics(draw: st.DrawFn) -> dict[str, Any]:
         "owner": draw(ids),
         "direction": direction,
         "unit": draw(st.sampled_from(["currency", "ratio", "percent", "count", "days"])),
-        "dimensions": draw(id_lists),
+        "dimensions": draw(
+            st.lists(st.sampled_from(DIMENSIONS), max_size=3, unique=True).map(tuple)
+        ),
         "format": draw(optional(st.sampled_from(["0.0x", "$0,0"]))),
     }
     if draw(st.booleans()):

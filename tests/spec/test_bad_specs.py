@@ -78,7 +78,7 @@ CASES = [
          "kind: qbr\n    frequency: monthly", "rituals[7].frequency",
          "a qbr ritual is quarterly, not monthly", "set `frequency: quarterly`", line_delta=1),
     Case("postgres-without-url", "demandos.yaml", "  backend: embedded", "  backend: postgres",
-         "store", "backend 'postgres' needs a url", "${DEMANDOS_DB_PASSWORD}", line_delta=-5),
+         "store", "backend 'postgres' needs a url", "${DEMANDOS_DB_PASSWORD}", at="store:"),
     # owners -------------------------------------------------------------------------------
     Case("metric-owner-not-in-team", "metrics.yaml", "owner: jonas", "owner: jonah",
          "metrics[3].owner", "unknown person 'jonah'", "did you mean 'jonas'?", column=12),

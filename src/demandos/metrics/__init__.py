@@ -4,7 +4,7 @@ from demandos.metrics import compute
 table = compute(ws.facts, ws.specs, "2026-Q3", by="channel")
 """
 
-from demandos.metrics.catalog import BUILTINS, GROSS_MARGIN, NOT_YET
+from demandos.metrics.catalog import BUILTINS, GROSS_MARGIN
 from demandos.metrics.engine import DIMENSIONS, compute, compute_many, status
 from demandos.metrics.periods import Period, current_period, parse_period
 from demandos.metrics.table import MetricTable, MetricValue
@@ -13,7 +13,6 @@ __all__ = [
     "BUILTINS",
     "DIMENSIONS",
     "GROSS_MARGIN",
-    "NOT_YET",
     "MetricTable",
     "MetricValue",
     "Period",

@@ -4,7 +4,9 @@ Formulas follow DESIGN.md. Decisions the design leaves open:
 
 - *Period stage rates* (lead_to_mql, mql_to_sql, sql_to_opp, opp_to_won) divide the count
   entering the later stage in the period by the count entering the earlier one in the same
-  period (cohort conversions are custom ``conversion`` metrics, not yet computed).
+  period. *Cohort* rates (``*_cohort``) follow the people (or opportunities) entering a stage in
+  the period for 90 days (180 to won); see ``metrics.cohorts``, which also defines cohort
+  pipeline (cohort DER) and revenue influenced and sourced.
 - *Win rate*, *sales cycle*, *bookings*: deals whose ``close_date`` falls in the period.
 - *New customers*: accounts whose first won deal closes in the period (a deal without an account
   is its own customer); *new ARR* is the amount of those first deals, taken to be annual.
@@ -28,6 +30,12 @@ from typing import Any
 import ibis
 
 from demandos.kernel.mapping import KERNEL_DIMENSIONS, dimension_columns
+from demandos.metrics.cohorts import (
+    COHORT_PIPELINE,
+    REVENUE_INFLUENCED,
+    REVENUE_SOURCED,
+    conversion,
+)
 from demandos.metrics.components import (
     Aggregate,
     AllocatedCosts,
@@ -132,6 +140,21 @@ COMPONENTS: dict[str, Component] = {
 }  # fmt: skip
 
 
+COHORTS: dict[str, tuple[str, str, int]] = {
+    "lead_to_mql_cohort": ("lead", "mql", 90),
+    "mql_to_sql_cohort": ("mql", "sql", 90),
+    "sql_to_opp_cohort": ("sql", "opportunity", 90),
+    "opp_to_won_cohort": ("opportunity", "won", 180),
+}
+"""Built-in cohort stage conversions: base stage, later stage, days allowed."""
+
+for _id, (_base, _later, _days_allowed) in COHORTS.items():
+    _entity = "opportunities" if _base == "opportunity" else "people"
+    COMPONENTS.update((c.name, c) for c in conversion(_id, _entity, _base, _later, _days_allowed))
+for _comp in (COHORT_PIPELINE, REVENUE_INFLUENCED, REVENUE_SOURCED):
+    COMPONENTS[_comp.name] = _comp
+
+
 @dataclass(frozen=True)
 class Formula:
     """A built-in metric: the components it reads and how they combine."""
@@ -193,6 +216,16 @@ def _payback(v: Values) -> Outcome:
     return cac / (arr / customers / 12 * margin), None
 
 
+def known(name: str, why: str, *, additive: bool = True) -> Formula:
+    """One component that may be unknown (None): then no data, with ``why``."""
+
+    def combine(v: Values) -> Outcome:
+        value = v.get(name)
+        return (value, None) if value is not None else (None, why)
+
+    return Formula((name,), combine, additive=additive)
+
+
 def _growth(v: Values) -> Outcome:
     start = _v(v, "audience_start")
     if start == 0:
@@ -221,6 +254,14 @@ BUILTINS: dict[str, Formula] = {
     "mql_to_sql": ratio("sqls", "mqls", "MQLs"),
     "sql_to_opp": ratio("opps_created", "sqls", "SQLs"),
     "opp_to_won": ratio("won", "opps_created", "opportunities created"),
+    **{
+        _id: ratio(f"{_id}:converted", f"{_id}:cohort", f"{base}s entering the stage")
+        for _id, (base, _, _) in COHORTS.items()
+    },
+    "der_cohort": ratio("cohort_pipeline", _COST, "fully loaded cost"),
+    # A deal counts in every channel that touched it: channels do not add up to the total.
+    "revenue_influenced": known("revenue_influenced", "no touchpoints are loaded", additive=False),
+    "revenue_sourced": known("revenue_sourced", "no touchpoints are loaded"),
     "cpl": ratio("media", "leads", "leads"),
     "cac": ratio("media", "new_customers", "new customers won"),
     "cac_fully_loaded": ratio(_COST, "new_customers", "new customers won"),
@@ -237,11 +278,4 @@ BUILTINS: dict[str, Formula] = {
 }
 """Every built-in metric computed so far, by id."""
 
-NOT_YET: dict[str, str] = {
-    "der_cohort": "cohort DER needs lead-to-pipeline cohorts",
-    "revenue_influenced": "revenue influence needs touch attribution",
-    "revenue_sourced": "revenue sourced needs first-touch attribution",
-}
-"""Built-in ids the engine reports as not yet computed, with why."""
-
-assert set(BUILTINS) | set(NOT_YET) == set(BUILTIN_CATALOG), "every built-in needs a formula"
+assert set(BUILTINS) == set(BUILTIN_CATALOG), "every built-in needs a formula"

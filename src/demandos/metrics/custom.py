@@ -3,7 +3,8 @@
 A ``simple`` metric becomes components of its own (``avg`` becomes a sum and a count, so an
 average over a quarter is never an average of monthly averages). ``ratio`` and ``derived`` are
 evaluated on the values of the metrics they name, period by period and member by member.
-Cumulative and conversion metrics are not computed yet.
+``conversion`` metrics are cohorts (``metrics.cohorts``); ``cumulative`` metrics are computed by
+the engine over each period's window.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import ibis
 from demandos.errors import MetricError
 from demandos.kernel.mapping import dimension_columns
 from demandos.metrics.catalog import Formula, Outcome, ratio, total
+from demandos.metrics.cohorts import conversion
 from demandos.metrics.components import Aggregate, Component
-from demandos.spec.metrics import DerivedCalc, Filter, RatioCalc, SimpleCalc
+from demandos.spec.metrics import ConversionCalc, DerivedCalc, Filter, RatioCalc, SimpleCalc
 from demandos.store.schema import TABLES, TableSchema
 from demandos.suggest import did_you_mean
 
@@ -121,6 +123,20 @@ def simple_formula(metric: str, calc: SimpleCalc) -> Formula:
         return (value, None) if value is not None else (None, f"no {column} values")
 
     return Formula((comp.name,), one, False, (comp,))
+
+
+def conversion_formula(metric: str, calc: ConversionCalc) -> Formula:
+    """Converted ÷ cohort for a ``conversion`` metric (see ``metrics.cohorts``)."""
+    if calc.entity == "opportunities" and calc.base_event != "opportunity":
+        raise MetricError(
+            f"metric {metric!r}: opportunities do not reach the {calc.base_event!r} stage",
+            hint="use base_event: opportunity for opportunities, or entity: people or accounts",
+        )
+    cohort, converted = conversion(
+        metric, calc.entity, calc.base_event, calc.conversion_event, calc.within_days
+    )
+    made = ratio(converted.name, cohort.name, f"{calc.base_event}s entering the stage")
+    return Formula(made.needs, made.combine, False, (converted, cohort))
 
 
 Evaluate = Callable[[Mapping[str, float]], Outcome]

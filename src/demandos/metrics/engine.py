@@ -16,14 +16,15 @@ target itself when no amber is set), red once past ``red``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from demandos.errors import MetricError
 from demandos.kernel.mapping import KERNEL_DIMENSIONS
-from demandos.metrics.catalog import BUILTINS, MARGIN_KEY, NOT_YET, Formula
+from demandos.metrics.catalog import BUILTINS, MARGIN_KEY, Formula
 from demandos.metrics.components import (
     AllocatedCosts,
     Component,
@@ -31,14 +32,21 @@ from demandos.metrics.components import (
     fetch_many,
     month_shares,
 )
-from demandos.metrics.custom import Evaluate, reference_formula, simple_formula
+from demandos.metrics.custom import (
+    Evaluate,
+    conversion_formula,
+    reference_formula,
+    simple_formula,
+)
 from demandos.metrics.dimensions import for_dimension
-from demandos.metrics.periods import PER_YEAR, Period, parse_period
+from demandos.metrics.periods import PER_YEAR, Period, _add_months, parse_period
 from demandos.metrics.table import MetricTable, MetricValue, State, Status
 from demandos.spec.channels import ChannelsSpec
 from demandos.spec.kernel import KernelSpec
 from demandos.spec.metrics import (
     BUILTIN_CATALOG,
+    ConversionCalc,
+    CumulativeCalc,
     DerivedCalc,
     Metric,
     MetricsSpec,
@@ -89,6 +97,7 @@ class _Plan:
     refs: tuple[str, ...] = ()
     evaluate: Evaluate | None = None
     missing: str | None = None  # why it is not computed
+    cumulative: CumulativeCalc | None = None  # refs[0] accumulated over a window
 
     @property
     def additive(self) -> bool:
@@ -105,11 +114,13 @@ class _Result:
 def _plan(metric: Metric) -> _Plan:
     calc = metric.calculation
     if metric.builtin is not None:
-        if metric.builtin in NOT_YET:
-            return _Plan(metric, missing=f"not yet computed: {NOT_YET[metric.builtin]}")
         return _Plan(metric, formula=BUILTINS[metric.builtin])
     if isinstance(calc, SimpleCalc):
         return _Plan(metric, formula=simple_formula(metric.id, calc))
+    if isinstance(calc, ConversionCalc):
+        return _Plan(metric, formula=conversion_formula(metric.id, calc))
+    if isinstance(calc, CumulativeCalc):
+        return _Plan(metric, refs=(calc.metric,), cumulative=calc)
     if isinstance(calc, RatioCalc | DerivedCalc):
         refs, evaluate = reference_formula(calc)
         return _Plan(metric, refs=refs, evaluate=evaluate)
@@ -216,6 +227,12 @@ class _Engine:
                 out.append(("partial", f"data ends {through}, inside {p.label}"))
             elif since is not None and since > p.start:
                 out.append(("partial", f"data starts {since}, inside {p.label}"))
+            elif comp.matures_days and (
+                through is None or through < p.last_day + timedelta(days=comp.matures_days)
+            ):
+                until = p.last_day + timedelta(days=comp.matures_days)
+                out.append(("partial", f"the {p.label} cohort is still maturing: it has until "
+                                       f"{until} to convert, and data ends {through}"))  # fmt: skip
             else:
                 out.append(("ok", None))
         return out
@@ -225,7 +242,7 @@ class _Engine:
     def plan_of(self, metric_id: str, user: str) -> _Plan:
         if metric_id in self.plans:
             return self.plans[metric_id]
-        if metric_id in BUILTINS or metric_id in NOT_YET:
+        if metric_id in BUILTINS:
             self.plans[metric_id] = _plan(_hidden(metric_id))
             return self.plans[metric_id]
         options = [*self.plans, *BUILTIN_CATALOG]
@@ -244,6 +261,8 @@ class _Engine:
         plan = self.plans[metric_id]
         if plan.formula is not None:
             result = self.from_formula(plan.formula)
+        elif plan.cumulative is not None:
+            result = self.accumulate(plan.cumulative, metric_id, (*stack, metric_id))
         elif plan.evaluate is not None:
             refs = {r: self.result(self.plan_of(r, metric_id).metric.id, (*stack, metric_id))
                     for r in plan.refs}  # fmt: skip
@@ -252,6 +271,26 @@ class _Engine:
             cells: list[Cell] = [(None, "not_computed", plan.missing)] * len(self.periods)
             result = _Result({None: cells}, {None: [None] * len(self.reports)})
         self.results[metric_id] = result
+        return result
+
+    def accumulate(self, calc: CumulativeCalc, user: str, stack: tuple[str, ...]) -> _Result:
+        """``calc.metric`` over each period's window (its last N days, or the month, quarter or
+        year to its end); the trailing value is the mean of the trailing periods' values."""
+        ref = self.plan_of(calc.metric, user).metric.id
+        windows = [_window(calc, p) for p in self.periods]
+        child = copy.copy(self)
+        child.periods, child.index = windows, {w.label: i for i, w in enumerate(windows)}
+        child.reports, child.trailing_idx = [], []
+        child.data, child.coverage, child.results = {}, {}, {}
+        inner = child.result(ref, stack)
+        result = _Result()
+        for member, cells in inner.cells.items():
+            result.cells[member] = cells
+            result.trailing[member] = []
+            for idx in self.trailing_idx:
+                values = [cells[i][0] for i in idx if cells[i][1] != "no_data"]
+                known = [v for v in values if v is not None]
+                result.trailing[member].append(sum(known) / len(known) if known else None)
         return result
 
     def from_formula(self, formula: Formula) -> _Result:
@@ -340,6 +379,8 @@ class _Engine:
         if plan.formula is not None:
             comps = plan.formula.components()
             return self.by is not None and all(c.supports(self.by) for c in comps)
+        if plan.cumulative is not None:
+            return self.splits(self.plan_of(plan.refs[0], metric_id).metric.id)
         if plan.evaluate is not None:
             refs = [self.splits(self.plan_of(r, metric_id).metric.id) for r in plan.refs]
             return None if None in refs else all(refs)
@@ -373,6 +414,19 @@ class _Engine:
             status=status(value, levels, m.direction) if levels else None,
             additive=plan.additive,
         )  # fmt: skip
+
+
+def _window(calc: CumulativeCalc, p: Period) -> Period:
+    """The days a cumulative metric covers for period ``p``: they end where ``p`` ends."""
+    if calc.window_days is not None:
+        start = p.end - timedelta(days=calc.window_days)
+    else:
+        month = p.last_day.replace(day=1)
+        into = (month.month - p.fiscal_year_start_month) % 12  # months into the fiscal year
+        back = {"month": 0, "quarter": into % 3, "year": into}[calc.grain_to_date or "month"]
+        start = _add_months(month, -back)
+    label = f"{start.isoformat()}..{p.last_day.isoformat()}"
+    return Period(label, p.grain, start, p.end, p.fiscal_year_start_month)
 
 
 Levels3 = tuple[float, float | None, float | None]  # target, amber, red
@@ -453,7 +507,11 @@ def compute_many(
         plan = engine.plans[metric.id]
         result = engine.result(metric.id)
         members = sorted(m for m in result.cells if m is not None)
-        if by is not None and engine.splits(metric.id) is False:
+        if by is not None and metric.dimensions and by not in metric.dimensions:
+            members = []  # metrics.yaml does not allow this breakdown for the metric
+            for table in tables:
+                table.not_allowed.append(metric.id)
+        elif by is not None and engine.splits(metric.id) is False:
             for table in tables:
                 table.unsupported.append(metric.id)
         for report, table in enumerate(tables):

@@ -65,6 +65,8 @@ class MetricTable:
     rows: list[MetricValue] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
     """Metrics that cannot be broken down by ``by`` (their data does not carry it): total only."""
+    not_allowed: list[str] = field(default_factory=list)
+    """Metrics whose ``dimensions`` in metrics.yaml do not include ``by``: total only."""
 
     def totals(self) -> list[MetricValue]:
         return [r for r in self.rows if r.member is None]
@@ -106,6 +108,7 @@ class MetricTable:
             "end": self.end,
             "by": self.by,
             "unsupported": self.unsupported,
+            "not_allowed": self.not_allowed,
             "metrics": [node(r) for r in children.get(None, [])],
         }
 

@@ -24,6 +24,11 @@ from demandos.spec.fields import Id, OwnerRef, SpecModel, Text, spec_error
 from demandos.store.schema import TABLES
 from demandos.suggest import closest, did_you_mean
 
+DIMENSIONS: tuple[str, ...] = (
+    "channel", "platform", "program", "segment", "persona", "pillar", "asset_type",
+)  # fmt: skip
+"""What metrics can be broken down by (``demandos metrics --by``)."""
+
 Unit = Literal["currency", "ratio", "percent", "count", "days", "months", "currency_per_day"]
 Direction = Literal["higher_is_better", "lower_is_better"]
 Grain = Literal["week", "month", "quarter", "year"]
@@ -51,6 +56,18 @@ BUILTIN_CATALOG: dict[str, Builtin] = {
     "mql_to_sql": Builtin("share of MQLs that become SQLs", "percent"),
     "sql_to_opp": Builtin("share of SQLs that become opportunities", "percent"),
     "opp_to_won": Builtin("share of opportunities that are won", "percent"),
+    "lead_to_mql_cohort": Builtin(
+        "of the period's new leads, the share MQL within 90 days", "percent"
+    ),
+    "mql_to_sql_cohort": Builtin(
+        "of the period's new MQLs, the share SQL within 90 days", "percent"
+    ),
+    "sql_to_opp_cohort": Builtin(
+        "of the period's new SQLs, the share with an opportunity within 90 days", "percent"
+    ),
+    "opp_to_won_cohort": Builtin(
+        "of the period's new opportunities, the share won within 180 days", "percent"
+    ),
     "leads": Builtin("new leads", "count"),
     "mqls": Builtin("new marketing-qualified leads", "count"),
     "sqls": Builtin("new sales-qualified leads", "count"),
@@ -310,7 +327,12 @@ class Metric(SpecModel):
     builtin: Id | None = Field(None, description="built-in formula id (see BUILTIN_METRICS)")
     calculation: Calculation | None = Field(None, description="custom formula")
     target: Target | None = Field(None, description="target and thresholds")
-    dimensions: tuple[Id, ...] = Field((), description="breakdowns, e.g. channel, segment")
+    dimensions: tuple[Id, ...] = Field(
+        (),
+        description="the breakdowns allowed, e.g. [channel, segment] (none listed: any of "
+        + ", ".join(DIMENSIONS)
+        + ")",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -340,6 +362,17 @@ class Metric(SpecModel):
                 )
             raise spec_error(f"metric {self.id!r} has no formula", hint)
         return self
+
+    @field_validator("dimensions")
+    @classmethod
+    def _known_dimensions(cls, dimensions: tuple[str, ...]) -> tuple[str, ...]:
+        for dimension in dimensions:
+            if dimension not in DIMENSIONS:
+                raise spec_error(
+                    f"{dimension!r} is not a dimension metrics can be broken down by",
+                    did_you_mean(dimension, DIMENSIONS) or f"use {', '.join(DIMENSIONS)}",
+                )
+        return dimensions
 
     @field_validator("builtin")
     @classmethod
