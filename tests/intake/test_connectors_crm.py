@@ -198,7 +198,7 @@ def test_deal_problems_are_refused_naming_the_column(ws: Workspace, tmp_path: Pa
     assert report.tables["opportunities"].inserted == 4
     reasons = {r["row_number"]: r["reason"] for r in open_rows(ws.facts).to_pyarrow().to_pylist()}
     assert reasons[1] == (
-        "column amount: '$34,900.00' is not a number (no currency symbols or thousands separators)"
+        "column Amount: '$34,900.00' is not a number (no currency symbols or thousands separators)"
     )
     assert reasons[2] == (
         "column Close Date: '2025-02-30 00:00' is not a date (HubSpot writes YYYY-MM-DD HH:MM)"

@@ -378,16 +378,17 @@ MARKETING = (
     "finance/costs.csv",
     "intel/competitor_signals.csv",
 )
-# The canonical column a reason names for each column the simulation breaks; the file's own
-# column where the connector itself refuses the row.
+# The column a reason names for each column the simulation breaks: the file's own column,
+# which a person can find in the export (Meta's amount column is read by its currency suffix and
+# competitor signals through a step of their own, so those name the canonical column).
 NAMED = {
-    ("linkedin/campaign_performance.csv", "Start Date (in UTC)"): "column date:",
+    ("linkedin/campaign_performance.csv", "Start Date (in UTC)"): "column Start Date (in UTC):",
     ("meta/ads_manager.csv", "Amount spent (USD)"): "column amount:",
-    ("ga4/traffic_acquisition.csv", "Date"): "column date:",
-    ("mailchimp/campaigns.csv", "Send Date"): "column send_time:",
+    ("ga4/traffic_acquisition.csv", "Date"): "column Date:",
+    ("mailchimp/campaigns.csv", "Send Date"): "column Send Date:",
     ("survey/nps_responses.csv", "Score"): "column Score:",
-    ("survey/win_loss.csv", "Interview Date"): "column ts:",
-    ("finance/costs.csv", "Amount"): "column amount:",
+    ("survey/win_loss.csv", "Interview Date"): "column Interview Date:",
+    ("finance/costs.csv", "Amount"): "column Amount:",
     ("intel/competitor_signals.csv", "Competitor"): "column competitor:",
 }
 

@@ -77,7 +77,7 @@ def test_a_csv_under_a_preamble_maps_to_spend(ws: Workspace, tmp_path: Path) -> 
     assert spend["Bing - brand"]["amount"] == 20.0
     [bad] = open_rows(ws.facts).to_pyarrow().to_pylist()
     assert (bad["source"], bad["row_number"]) == ("bing_ads", 3)
-    assert bad["reason"].startswith("column amount: '$5.00' is not a number")
+    assert bad["reason"].startswith("column Spend: '$5.00' is not a number")  # as the file says
     [load] = ws.log.loads()
     assert (load.source, load.counts["mapping"]) == ("bing_ads", str(mapping))
     again = ingest_mapped(ws, data, mapping)

@@ -37,8 +37,8 @@ def test_bad_rows_are_kept_with_reasons_and_counted_once(ws: Workspace, export: 
     assert (report.rows, report.total("inserted"), report.quarantined) == (4, 1, 4)
     reasons = {r["row_number"]: r["reason"] for r in open_rows(ws.facts).to_pyarrow().to_pylist()}
     assert reasons[2] == "no exchange rate for EUR in 2026-11: add it to rates.csv"
-    assert reasons[3].startswith("column amount: '$40.00' is not a number")
-    assert reasons[4].startswith("column date: '2026-11-31' is not a date")
+    assert reasons[3].startswith("column Cost: '$40.00' is not a number")  # the file's column
+    assert reasons[4].startswith("column Day: '2026-11-31' is not a date")
     assert reasons[5] == "the row has 2 cells, the header has 13"
     groups = summary(ws.facts)
     assert sum(g.rows for g in groups) == 4

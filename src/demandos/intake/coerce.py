@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -124,20 +125,21 @@ def _cast(column: Column, source_type: pa.DataType, value: str, number: str) -> 
     raise AssertionError(column.type)
 
 
-def _problem(column: Column, required: bool, value: str, cast: str) -> str:
+def _problem(column: Column, required: bool, value: str, cast: str, label: str) -> str:
     """SQL for this column's reason text, NULL when the value is fine.
 
     ``value`` is the raw value (NULL when blank) and ``cast`` the value cast (NULL when it does
-    not fit); the reason quotes the raw column as the file had it.
+    not fit); the reason names the column as the file does (``label``) and quotes the value.
     """
+    name = label.replace("'", "''")
     checks = []
     if required:
-        checks.append(f"WHEN {value} IS NULL THEN 'column {column.name}: a value is required'")
+        checks.append(f"WHEN {value} IS NULL THEN 'column {name}: a value is required'")
     if column.type in EXPECTED:
         shown = f"left(CAST(raw.{_q(column.name)} AS VARCHAR), 60)"
         checks.append(
             f"WHEN NOT ({value} IS NULL) AND ({cast}) IS NULL THEN "
-            f"'column {column.name}: ''' || {shown} || ''' is not {EXPECTED[column.type]}'"
+            f"'column {name}: ''' || {shown} || ''' is not {EXPECTED[column.type]}'"
         )
     if not checks:
         return "NULL"
@@ -178,8 +180,12 @@ def check(
     file: str,
     sha256: str,
     now: datetime | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Coerced:
     """:func:`coerce` of the relation ``relation`` in ``con``, computed once.
+
+    ``labels`` names the source's column for a canonical column made from one (``amount`` from
+    ``Total Spent``): reasons name the column a person finds in the file.
 
     A bad row's raw values come from the relation ``rows`` by ``__row``: its ``__raw`` column
     when it has one, else its columns as JSON. Only bad rows are looked up, so a pipeline of views
@@ -207,7 +213,13 @@ def check(
         if c.name not in types
     ]
     problems = [
-        _problem(c, c.required or c.name in schema.key, f"raw.__v{i}", f"raw.__c{i}")
+        _problem(
+            c,
+            c.required or c.name in schema.key,
+            f"raw.__v{i}",
+            f"raw.__c{i}",
+            (labels or {}).get(c.name, c.name),
+        )
         for i, c in enumerate(present)
     ]
     if FLAGGED in types:  # a reason the connector or a normalizer found

@@ -4,7 +4,9 @@ all or nothing, with every unreadable row kept in the quarantine with its reason
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,6 +144,45 @@ def translated(
     return views
 
 
+def source_labels(
+    con: duckdb.DuckDBPyConnection,
+    connector: Connector,
+    table: str,
+    context: Context,
+    names: list[str],
+) -> dict[str, str]:
+    """Canonical column -> the file's column it is made from, where it is made from one.
+
+    Read from the connector's SELECT as DuckDB parses it: an output column whose expression
+    reads exactly one of the file's columns (``{number("Total Spent")} AS amount``) is named
+    by it in quarantine reasons.
+    """
+    [(tree,)] = con.execute(
+        "SELECT json_serialize_sql(?)", [connector.sql(table, context)]
+    ).fetchall()
+    parsed = json.loads(tree)
+    if parsed.get("error") or not parsed.get("statements"):
+        return {}
+    header = set(names)
+    labels = {}
+    for item in parsed["statements"][0]["node"].get("select_list", []):
+        read = {name for name in _column_refs(item) if name in header}
+        if item.get("alias") and len(read) == 1:
+            labels[str(item["alias"])] = read.pop()
+    return labels
+
+
+def _column_refs(node: object) -> Iterator[str]:
+    if isinstance(node, dict):
+        if node.get("class") == "COLUMN_REF":
+            yield str(node["column_names"][-1])
+        for value in node.values():
+            yield from _column_refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _column_refs(value)
+
+
 def ingest_file(
     facts: FactStore,
     path: Path,
@@ -178,6 +219,7 @@ def ingest_rows(
     batches: dict[str, Coerced] = {}
     con = duckdb.connect()  # one pipeline of views per table, computed once by ``check``
     try:
+        names = raw.table.column_names
         for table, view in translated(con, connector, raw.table, context, raw_json=False).items():
             batches[table] = check(
                 con,
@@ -187,6 +229,7 @@ def ingest_rows(
                 source=connector.name,
                 file=report.file,
                 sha256=report.sha256,
+                labels=source_labels(con, connector, table, context, names),
             )
     finally:
         con.close()
