@@ -137,9 +137,10 @@ def test_totals_do_not_change_with_the_breakdown(store: FactStore) -> None:
         assert {r.metric: r.value for r in table.totals()} == pytest.approx(plain), dimension
 
 
-def test_only_kernel_breakdowns_read_through_the_view(store: FactStore) -> None:
+def test_only_kernel_and_channel_breakdowns_read_through_a_view(store: FactStore) -> None:
     assert for_dimension(store, specs(), None) is store
-    assert for_dimension(store, specs(), "channel") is store
+    assert for_dimension(store, specs(), "program") is store
+    assert "_channel" in for_dimension(store, specs(), "channel").table("people").columns
     view = for_dimension(store, specs(), "segment")
     assert isinstance(view, KernelView)
     assert "_segment" in view.table("spend").columns

@@ -14,8 +14,10 @@ Formulas follow DESIGN.md. Decisions the design leaves open:
   CAC payback = fully loaded CAC ÷ (new ARR per customer ÷ 12 × gross margin); gross margin is
   demandos.yaml's ``gross_margin`` (default ``GROSS_MARGIN``, 0.8).
 - *Pipeline velocity* counts every opportunity open at the period's end as qualified.
-- By channel: spend and email by their ``channel``, people by ``lead_source``, opportunities by
-  ``source`` (as the CRM recorded them); costs other than media go to ``(unassigned)``.
+- By channel: spend and email by their ``channel``; people by their lead source and
+  opportunities by their source (else their account's first lead's), mapped to channel ids by
+  the ``sources`` of channels.yaml (``metrics.channels``); costs other than media go to
+  ``(unassigned)``.
 - By segment, persona, pillar and asset type: as ``demandos.kernel.mapping`` maps each table's
   rows (people and opportunities by their account's segment, spend and email by their program's
   segment and pillar, people by persona); costs other than media go to ``(unassigned)``.
@@ -30,6 +32,7 @@ from typing import Any
 import ibis
 
 from demandos.kernel.mapping import KERNEL_DIMENSIONS, dimension_columns
+from demandos.metrics.channels import COLUMN as CHANNEL
 from demandos.metrics.cohorts import (
     COHORT_PIPELINE,
     REVENUE_INFLUENCED,
@@ -63,8 +66,8 @@ def _first_win(t: ibis.Table) -> ibis.Value:
     return t.opp_id.isin(first._first)
 
 
-_OPP = {"channel": "source", **dimension_columns("opportunities")}
-_PEOPLE = {"channel": "lead_source", **dimension_columns("people")}
+_OPP = {"channel": CHANNEL, **dimension_columns("opportunities")}
+_PEOPLE = {"channel": CHANNEL, **dimension_columns("people")}
 _SPEND = {"channel": "channel", "platform": "platform", "program": "program_id",
           **dimension_columns("spend")}  # fmt: skip
 _EMAIL = {"channel": "channel", "program": "program_id", **dimension_columns("email_campaigns")}

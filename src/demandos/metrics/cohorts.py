@@ -31,6 +31,7 @@ from typing import Any
 
 import ibis
 
+from demandos.metrics.channels import COLUMN as CHANNEL
 from demandos.metrics.components import Aggregate, Component, Series, fetch_many
 from demandos.metrics.periods import Period
 from demandos.store.facts import FactStore
@@ -80,6 +81,12 @@ class Derived(Aggregate):
         return series
 
 
+def _channel(t: Any, raw: str) -> Any:
+    """The channel of people or opportunities when read for a breakdown by channel (the view
+    adds it, see ``metrics.channels``), else the CRM's own value."""
+    return t[CHANNEL] if CHANNEL in t.columns else t[raw]
+
+
 def _days(n: int) -> Any:
     return ibis.interval(days=n)
 
@@ -109,11 +116,11 @@ def _people_cohort(facts: FactStore, base: str, conv: str, within: int) -> Any:
         end = people[_PEOPLE_STAGE[conv]]
         hit = end.notnull() & (end >= start) & (end < start + _days(within))
         return people.select(
-            **{_PEOPLE_STAGE[base]: start}, lead_source=people.lead_source, _hit=hit
+            **{_PEOPLE_STAGE[base]: start}, lead_source=_channel(people, "lead_source"), _hit=hit
         )
     cohort = people.select(
         _entity=people.person_id, _key=people.account_id, _base=start,
-        lead_source=people.lead_source,
+        lead_source=_channel(people, "lead_source"),
     )  # fmt: skip
     hits = _hits(cohort, _opportunity_events(facts, conv), within)
     return cohort.select(
@@ -143,7 +150,7 @@ def _opportunities_cohort(facts: FactStore, within: int) -> Any:
     closed = o.close_date.cast("timestamp")
     hit = o.is_won & o.close_date.notnull() & (closed >= o.created_at.date().cast("timestamp"))
     hit = hit & (closed < o.created_at + _days(within))
-    return o.select(created_at=o.created_at, source=o.source, _hit=hit)
+    return o.select(created_at=o.created_at, source=_channel(o, "source"), _hit=hit)
 
 
 def conversion(
@@ -177,7 +184,7 @@ def _cohort_pipeline(facts: FactStore, by: str | None) -> Any:
     o = o.filter(o.account_id.notnull())
     p = facts.table("people")
     p = p.filter(p.account_id.notnull(), p.lead_at.notnull())
-    leads = p.select(_acct=p.account_id, _lead=p.lead_at, _src=p.lead_source)
+    leads = p.select(_acct=p.account_id, _lead=p.lead_at, _src=_channel(p, "lead_source"))
     j = o.join(leads, o.account_id == leads._acct)
     j = j.filter(j._lead <= j.created_at, j._lead >= j.created_at - _days(COHORT_DAYS))
     first = j.group_by(j.opp_id).aggregate(

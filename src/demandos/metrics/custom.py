@@ -19,6 +19,7 @@ import ibis
 from demandos.errors import MetricError
 from demandos.kernel.mapping import dimension_columns
 from demandos.metrics.catalog import Formula, Outcome, ratio, total
+from demandos.metrics.channels import COLUMN as CHANNEL
 from demandos.metrics.cohorts import conversion
 from demandos.metrics.components import Aggregate, Component
 from demandos.spec.metrics import ConversionCalc, DerivedCalc, Filter, RatioCalc, SimpleCalc
@@ -26,7 +27,7 @@ from demandos.store.schema import TABLES, TableSchema
 from demandos.suggest import did_you_mean
 
 _DIMS = {"channel": "channel", "platform": "platform", "program": "program_id"}
-_TABLE_DIMS = {"people": {"channel": "lead_source"}, "opportunities": {"channel": "source"}}
+_TABLE_DIMS = {"people": {"channel": CHANNEL}, "opportunities": {"channel": CHANNEL}}
 
 
 def _schema(metric: str, table: str) -> TableSchema:

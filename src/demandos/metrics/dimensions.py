@@ -65,4 +65,8 @@ def for_dimension(facts: FactStore, specs: KernelSpecs, by: str | None) -> FactS
     """The store to read for a breakdown by ``by``: a :class:`KernelView` for kernel dimensions."""
     if by in KERNEL_DIMENSIONS:
         return KernelView(facts, specs, by)
+    if by == "channel":
+        from demandos.metrics.channels import ChannelView
+
+        return ChannelView(facts, specs)
     return facts

@@ -37,6 +37,12 @@ class Channel(SpecModel):
     )
     platform: str = Field("", description="where it runs, e.g. LinkedIn, HubSpot email, website")
     utm: tuple[UtmRule, ...] = Field((), description="UTM rules that map touches to the channel")
+    sources: tuple[Text, ...] = Field(
+        (),
+        description="CRM lead-source values that mean this channel, as globs (case-insensitive): "
+        "HubSpot's 'Original Source / Drill-Down 1', Salesforce's Lead Source",
+        examples=[["Paid Social / LinkedIn", "LinkedIn*"]],
+    )
 
 
 class Program(SpecModel):
