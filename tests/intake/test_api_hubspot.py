@@ -132,7 +132,7 @@ def test_first_sync_loads_every_object_in_its_export_shape(
     people = rows(ws, "people", "email")
     acme_id = str(accounts["Acme Ledger"]["account_id"])
     assert people["ana@acmeledger.com"]["account_id"] == acme_id
-    assert people["ana@acmeledger.com"]["lead_source"] == "Paid Search"
+    assert people["ana@acmeledger.com"]["lead_source"] == "Paid Search"  # no drill-down
     # 15:00 UTC is 10:00 in New York, the workspace's zone (as the export writes it)
     assert people["ana@acmeledger.com"]["lead_at"] == datetime(2026, 1, 5, 10, 0)
     deals = rows(ws, "opportunities", "opp_id")

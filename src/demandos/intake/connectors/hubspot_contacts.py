@@ -14,9 +14,11 @@ Salesforce ids. A person's account is its ``Salesforce Account ID``, else the fi
 company its colleagues in the same file are associated with — those with the same email domain,
 when they all name one company and the domain is not a free mail provider's — and else, in
 normalization, the stored account whose domain is the email's (ingest companies first). The
-lead source is HubSpot's ``Original Source`` label (``Paid Search``, ``Offline Sources``): which
-of the workspace's channels it stands for is not in the export (offline sources are webinars,
-events and SDR calls alike).
+lead source is HubSpot's ``Original Source`` label with its first drill-down when there is one
+(``Paid Social / LinkedIn``, ``Offline Sources / IMPORT``, ``Direct Traffic``): the label alone
+does not say which channel (paid social is LinkedIn or Meta; offline sources are webinars, events
+and SDR calls alike). Each channel's ``sources`` in channels.yaml map these to channel ids when
+metrics are broken down by channel.
 
 No touchpoint is made from the original source: it summarizes the contact's first visit, it is
 not an interaction with a time and an id of its own, and the touches themselves come from the
@@ -47,7 +49,10 @@ STAGES = {
     "sql_at": "Became a Sales Qualified Lead Date",
 }
 SF_IDS = ("Salesforce Contact ID", "Salesforce Lead ID")
-OPTIONAL = (*STAGES.values(), "Job Title", "Original Source", COMPANY_IDS, SF_ACCOUNT, *SF_IDS)
+DRILL = "Original Source Drill-Down 1"
+OPTIONAL = (
+    *STAGES.values(), "Job Title", "Original Source", DRILL, COMPANY_IDS, SF_ACCOUNT, *SF_IDS
+)  # fmt: skip
 # Domains shared by unrelated people: a colleague there says nothing about one's company.
 FREE_MAIL = (
     "gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com",
@@ -85,7 +90,9 @@ def people_sql(zone_from: str | None = None, zone_to: str | None = None) -> str:
                {cell("Job Title")} AS title,
                {moment("Create Date", zone_from, zone_to, keep=True)} AS created_at,
                {stages},
-               {cell("Original Source")} AS lead_source,
+               concat_ws(' / ', {cell("Original Source")},
+                         CASE WHEN {cell("Original Source")} IS NOT NULL
+                              THEN {cell(DRILL)} END) AS lead_source,
                {checks},
                __row, __raw
         FROM src LEFT JOIN colleagues USING (__domain)
