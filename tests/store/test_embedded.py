@@ -235,3 +235,21 @@ def test_files_written_before_a_key_column_read_it_from_its_fallback(tmp_path: P
         assert [r["campaign"] for r in rows(store.table("spend"))] == ["summit"]
         again = store.load("spend", spend)
         assert (again.inserted, again.unchanged) == (0, 1)
+
+
+def test_a_snapshots_summary_is_kept_and_follows_new_loads(tmp_path: Path, facts: Path) -> None:
+    with open_facts(tmp_path / ".demandos") as first:
+        first.load("audiences", audiences(0, 10, 5))
+        computed = first.summary()
+    kept = list((facts / "summaries").glob("*.json"))
+    assert len(kept) == 1
+    with open_facts(tmp_path / ".demandos") as second:
+        assert second.summary() == computed  # read back, dates as dates
+        row = next(t for t in computed if t.table == "audiences")
+        assert (row.rows, row.min_time) == (10, date(2000, 1, 1))
+        kept[0].write_text("{not json", encoding="utf-8")  # a damaged file is computed again
+        assert second.summary() == computed
+        second.load("audiences", audiences(10, 10, 5))
+        row = next(t for t in second.summary() if t.table == "audiences")
+        assert row.rows == 20  # a new snapshot, a new summary
+    assert len(list((facts / "summaries").glob("*.json"))) == 1  # older ones are dropped

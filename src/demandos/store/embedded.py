@@ -12,8 +12,10 @@ an update must close current versions, only the files holding those versions are
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ import pyarrow.parquet as pq
 from demandos.errors import ConcurrentLoadError
 from demandos.progress import Progress
 from demandos.store.batch import ORDER
-from demandos.store.facts import Backend, FactStore, Loader, load_clock
+from demandos.store.facts import Backend, FactStore, Loader, TableSummary, load_clock
 from demandos.store.merge import (
     INSERT,
     UPDATE,
@@ -137,6 +139,32 @@ class EmbeddedFactStore(FactStore):
     def _versions(self, name: str) -> ibis.Table:
         return self._con.table(name)
 
+    def summary(self) -> list[TableSummary]:
+        """As :meth:`FactStore.summary`, kept per snapshot in ``summaries/`` (a snapshot never
+        changes, so neither does its summary): only the first reader of a snapshot scans."""
+        self._check_open()
+        if self._snapshot.id < 0:
+            return super().summary()
+        key = hashlib.sha256(
+            json.dumps(self._snapshot.tables, sort_keys=True).encode("utf-8")
+        ).hexdigest()[:32]
+        path = self.root / SUMMARIES / f"{key}.json"
+        try:
+            return [_summary_from_json(row) for row in json.loads(path.read_text("utf-8"))]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # not written yet, or unreadable: compute it again
+        found = super().summary()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for old in path.parent.glob("*.json"):  # summaries of older snapshots
+                old.unlink(missing_ok=True)
+            temp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
+            temp.write_text(json.dumps([_summary_to_json(t) for t in found]), encoding="utf-8")
+            temp.replace(path)
+        except OSError:
+            pass  # a read-only facts folder: summaries are only not kept
+        return found
+
     def _begin(self, *, source: str, batch: str) -> Loader:
         self.root.mkdir(parents=True, exist_ok=True)
         lock = filelock.FileLock(str(self.log.lock_path), timeout=self.lock_timeout)
@@ -170,6 +198,38 @@ class EmbeddedFactStore(FactStore):
 
     def _close(self) -> None:
         self._con.disconnect()
+
+
+SUMMARIES = "summaries"
+"""Folder (in the facts folder) of the current snapshot's table summaries."""
+
+
+def _summary_to_json(t: TableSummary) -> dict[str, Any]:
+    return {
+        "table": t.table,
+        "rows": t.rows,
+        "min_time": t.min_time.isoformat() if t.min_time is not None else None,
+        "max_time": t.max_time.isoformat() if t.max_time is not None else None,
+        "time_column": t.time_column,
+    }
+
+
+def _summary_from_json(row: dict[str, Any]) -> TableSummary:
+    schema = ALL_TABLES[row["table"]]
+    is_date = bool(schema.time_column and schema.column(schema.time_column).type == "date")
+
+    def when(value: str | None) -> date | datetime | None:
+        if value is None:
+            return None
+        return date.fromisoformat(value) if is_date else datetime.fromisoformat(value)
+
+    return TableSummary(
+        table=row["table"],
+        rows=int(row["rows"]),
+        min_time=when(row["min_time"]),
+        max_time=when(row["max_time"]),
+        time_column=row["time_column"],
+    )
 
 
 def _repetitive(table: pa.Table, sample: int = 16_384) -> list[str]:
