@@ -139,6 +139,8 @@ def test_metrics_by_segment_and_persona(ws: Path) -> None:
     pipeline = next(c for c in der["children"] if c["id"] == "pipeline_created")
     assert sum(m["value"] for m in pipeline["members"]) == pytest.approx(pipeline["value"])
     persona = json.loads(runner.invoke(app, [*args, "--by", "persona"]).output)
-    assert "pipeline_created" in persona["unsupported"]  # deals carry no persona
+    assert "der" in persona["unsupported"]  # deals carry no persona
+    assert "pipeline_created" in persona["not_allowed"]  # metrics.yaml: channel, program, segment
     table = runner.invoke(app, ["metrics", "--period", "2026-10", "--by", "persona", "-w", str(ws)])
     assert table.exit_code == 0 and "total only: not by persona" in table.output
+    assert "total only: metrics.yaml lists no persona breakdown" in table.output

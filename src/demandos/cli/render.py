@@ -345,7 +345,6 @@ def print_metrics(result: Any, fmt: str) -> None:
     if result.by:
         title += f", by {result.by}"
     out = Table(title=title, title_justify="left")
-    out = Table(title=title, title_justify="left")
     for column in ("metric", "value", "change", "target", "status", "owner", "note"):
         out.add_column(
             column, justify="right" if column in ("value", "change", "target") else "left"
@@ -356,8 +355,13 @@ def print_metrics(result: Any, fmt: str) -> None:
 
 
 def _not_by(result: Any, metric: str) -> str:
-    """A note for a metric the breakdown cannot split (its data does not carry the dimension)."""
-    return f"total only: not by {result.by}" if metric in result.unsupported else ""
+    """A note for a metric the breakdown does not split: its data does not carry the dimension,
+    or its ``dimensions`` in metrics.yaml leave it out."""
+    if metric in result.unsupported:
+        return f"total only: not by {result.by}"
+    if metric in getattr(result, "not_allowed", ()):
+        return f"total only: metrics.yaml lists no {result.by} breakdown"
+    return ""
 
 
 def _number(value: float | None, unit: str) -> str:
