@@ -38,7 +38,7 @@ EXTRA_COLUMNS: dict[str, tuple[tuple[str, pa.DataType], ...]] = {
         ("is_causal", _B),
     ),
     "opportunities": (("name", _S), ("causal_channel", _S), ("segment", _S), ("owner", _S)),
-    "spend": (("campaign", _S), ("cost_micros", _I)),
+    "spend": (("cost_micros", _I),),  # campaign is a canonical column (one per program here)
 }
 
 AUX_SCHEMAS: dict[str, pa.Schema] = {
