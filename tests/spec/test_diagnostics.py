@@ -60,8 +60,8 @@ def test_a_misspelt_key_is_one_finding() -> None:
 
 def test_unknown_key_without_a_close_match_lists_the_keys() -> None:
     findings = explain(StoreSettings, "backend: embedded\nregion: eu\n")
-    assert [f.hint for f in findings] == ["allowed here: backend, url, schema, log_url"]
-    assert field_keys(StoreSettings) == ["backend", "url", "schema", "log_url"]
+    assert [f.hint for f in findings] == ["allowed here: backend, url, spark, schema, log_url"]
+    assert field_keys(StoreSettings) == ["backend", "url", "spark", "schema", "log_url"]
 
 
 def test_missing_owner_lists_the_team() -> None:
