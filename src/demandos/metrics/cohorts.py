@@ -159,15 +159,19 @@ def conversion(
     """The cohort and converted components of a stage conversion (see the module doc)."""
     if entity == "opportunities":
         table, time, dims = "opportunities", "created_at", {"channel": "source"}
-        build: Build = lambda facts, by: _opportunities_cohort(facts, within)  # noqa: E731
     elif entity == "accounts":
         table = "opportunities" if base in ("opportunity", "won") else "people"
         time = "created_at" if table == "opportunities" else _PEOPLE_STAGE[base]
         dims = {}
-        build = lambda facts, by: _accounts_cohort(facts, base, conv, within, time)  # noqa: E731
     else:
         table, time, dims = "people", _PEOPLE_STAGE[base], {"channel": "lead_source"}
-        build = lambda facts, by: _people_cohort(facts, base, conv, within)  # noqa: E731
+
+    def build(facts: FactStore, by: str | None) -> Any:
+        if entity == "opportunities":
+            return _opportunities_cohort(facts, within)
+        if entity == "accounts":
+            return _accounts_cohort(facts, base, conv, within, time)
+        return _people_cohort(facts, base, conv, within)
 
     def part(suffix: str, measure: Callable[[Any, Any], Any]) -> Component:
         return Derived(f"{name}:{suffix}", table, dims, time=time, measure=measure, build=build,

@@ -41,7 +41,7 @@ import pyarrow as pa
 from demandos.errors import MetricError
 from demandos.metrics.catalog import BUILTINS, COMPONENTS, MARGIN_KEY
 from demandos.metrics.components import Component
-from demandos.metrics.drivers import DRIVERS, Drivers, Identity, Ratio, needed
+from demandos.metrics.drivers import DRIVERS, Drivers, Identity, Point, Ratio, needed
 from demandos.metrics.engine import DIMENSIONS, Readings, SpecsLike, read_components
 from demandos.metrics.periods import Period, parse_period
 from demandos.metrics.table import State
@@ -302,8 +302,10 @@ class _Explainer:
                         label = (self.then, self.now)[t].label
                         notes[d.id] = f"undefined in {label}; held at the other period's value"
 
-            def combine(x: Mapping[str, float], f: Any = identity.combine) -> float | None:
-                return f({**x, MARGIN_KEY: self.margin})  # type: ignore[no-any-return]
+            def combine(
+                x: Mapping[str, float], f: Callable[[Point], float | None] = identity.combine
+            ) -> float | None:
+                return f({**x, MARGIN_KEY: self.margin})
 
             held = [combine(points[0]), combine(points[1])]
             if not all(h is not None and math.isclose(h, v, rel_tol=1e-9, abs_tol=1e-12)

@@ -9,16 +9,19 @@ pipeline, cost and DER are the metric tree's numbers for that week. Only weeks w
 complete (state ``ok``) enter a statistic; fewer than 13 make it ``partial``, fewer than
 ``MIN_WEEKS`` ``no_data``, and the reason names the weeks left out.
 
-| indicator | group | value |
-|---|---|---|
-| ``efficiency_trend`` | efficiency | least-squares slope of weekly DER against the week number (DER per week) |
-| ``pipeline_stability`` | predictability | 1 − coefficient of variation (sample standard deviation ÷ mean) of weekly pipeline created |
-| ``forecast_error`` | predictability | rolling-origin backtest: each week forecast as the mean of the 4 weeks before it; weighted absolute percentage error Σ|actual − forecast| ÷ Σ actual (weeks without pipeline do not divide by zero, unlike MAPE) |
-| ``durable_asset_share`` | compounding | share of pipeline created whose account had a touch with an asset published more than 90 days before the touch, in the 90 days before the opportunity was created |
-| ``owned_channel_share`` | compounding | the same, for touches on channels typed ``owned`` in channels.yaml |
-| ``top_program_share`` | dependence | share of pipeline created from the single largest program: an opportunity's amount is split equally over the programs that touched its account in the 90 days before it was created |
-| ``peak_to_median`` | dependence | the best week's pipeline ÷ the median week's |
-"""  # noqa: E501
+The indicators (what each means: ``docs/explain.md``):
+
+- ``efficiency_trend`` (efficiency): least-squares slope of weekly DER, in DER per week;
+- ``pipeline_stability`` (predictability): 1 − coefficient of variation of weekly pipeline;
+- ``forecast_error`` (predictability): each week forecast as the mean of the 4 before it,
+  Σ|actual − forecast| ÷ Σ actual (weeks without pipeline do not divide by zero, as in MAPE);
+- ``durable_asset_share`` and ``owned_channel_share`` (compounding): share of pipeline whose
+  account had a touch in the 90 days before the opportunity with an asset published over 90
+  days before the touch, or on a channel typed ``owned``;
+- ``top_program_share`` (dependence): the largest program's share of pipeline, each
+  opportunity split equally over the programs that touched its account in those 90 days;
+- ``peak_to_median`` (dependence): the best week's pipeline ÷ the median week's.
+"""
 
 from __future__ import annotations
 

@@ -174,7 +174,7 @@ class HubSpot:
         retry: RetryPolicy | None = None,
         timeout: float = 60.0,
     ) -> None:
-        from hubspot import Client  # type: ignore[import-untyped]
+        from hubspot import Client
 
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
@@ -204,7 +204,7 @@ class HubSpot:
 
     def pages(self, obj: ApiObject, since: str | None, zone: ZoneInfo) -> Iterator[Page]:
         assert isinstance(obj, HubSpotObject), obj
-        from hubspot.crm.objects import (  # type: ignore[import-untyped]
+        from hubspot.crm.objects import (
             Filter,
             FilterGroup,
             PublicObjectSearchRequest,
@@ -284,7 +284,7 @@ class HubSpot:
         """Deal id → its associated company ids (v4 associations, batch read)."""
         if not records:
             return {}
-        from hubspot.crm.associations.v4 import (  # type: ignore[import-untyped]
+        from hubspot.crm.associations.v4 import (
             BatchInputPublicFetchAssociationsBatchRequest,
             PublicFetchAssociationsBatchRequest,
         )
