@@ -20,7 +20,7 @@ Times are kept as wall-clock times in the workspace timezone (as the team reads 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo
@@ -36,6 +36,8 @@ from demandos.store.oplog import Action, Decision, OperatingLog, Review
 from demandos.suggest import did_you_mean
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from demandos.spec import Specs
 
 T = TypeVar("T")
@@ -580,49 +582,22 @@ def _review_id(session: Session, ritual: str | None, period: str | None) -> int 
     )
 
 
+_Item = TypeVar("_Item", bound="DataclassInstance")
+
+
+def _item(kind: type[_Item], row: object, **given: object) -> _Item:
+    """A ``kind`` dataclass from the operating-log row with the same field names."""
+    names = [f.name for f in fields(kind) if f.name not in given]
+    return kind(**{n: getattr(row, n) for n in names}, **given)
+
+
 def _action(row: Action) -> ActionItem:
-    return ActionItem(
-        id=row.id,
-        title=row.title,
-        owner=row.owner,
-        due=row.due,
-        status=row.status,
-        created_at=row.created_at,
-        done_at=row.done_at,
-        metric_id=row.metric_id,
-        ritual_id=row.ritual_id,
-        period=row.period,
-        review_id=row.review_id,
-        decision_id=row.decision_id,
-    )
+    return _item(ActionItem, row)
 
 
 def _decision(row: Decision) -> DecisionItem:
-    return DecisionItem(
-        id=row.id,
-        title=row.title,
-        owner=row.owner,
-        made_at=row.made_at,
-        status=row.status,
-        rationale=row.rationale,
-        metric_id=row.metric_id,
-        ritual_id=row.ritual_id,
-        period=row.period,
-        metric_period=row.metric_period,
-        metric_value=row.metric_value,
-        review_id=row.review_id,
-    )
+    return _item(DecisionItem, row)
 
 
 def _review(row: Review) -> ReviewItem:
-    return ReviewItem(
-        id=row.id,
-        ritual_id=row.ritual_id,
-        kind=row.kind,
-        period=row.period,
-        held_at=row.held_at,
-        attendees=tuple(row.attendees or ()),
-        notes=row.notes,
-        summary=row.summary,
-        pack_path=row.pack_path,
-    )
+    return _item(ReviewItem, row, attendees=tuple(row.attendees or ()))
