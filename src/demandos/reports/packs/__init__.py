@@ -86,4 +86,9 @@ def build_pack(
 
 
 def _load_builders() -> None:
-    from demandos.reports.packs import qbr, weekly_review  # noqa: F401  (register themselves)
+    """Import every module of this package: each registers its builders with ``@pack``."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")

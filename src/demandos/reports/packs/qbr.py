@@ -10,52 +10,29 @@ quarter after it.
 
 from __future__ import annotations
 
-from demandos.cadence.rhythm import ritual_instance
-from demandos.errors import CadenceError
-from demandos.metrics import current_period, parse_period
 from demandos.metrics.health import HealthReport
 from demandos.reports.charts import trend_spec
 from demandos.reports.model import TONE_OF_STATUS, Bullets, Cell, Chart, Pack, Paragraph, Table
 from demandos.reports.numbers import fmt, fmt_change, fmt_ratio
 from demandos.reports.packs import PackContext, pack
-from demandos.reports.packs.weekly_review import _agenda, _person, _status_cell, _trace_row
+from demandos.reports.packs.common import (
+    agenda,
+    looked_back_on,
+    open_pack,
+    person,
+    status_cell,
+    trace_row,
+)
 
 HEALTH_UNITS = {"percent": "percent"}  # the others read as plain numbers (0.58, 1.43)
 
 
 @pack("qbr")
 def qbr(ctx: PackContext, period: str | None) -> Pack:
-    ws, specs = ctx.ws, ctx.ws.specs
-    fy = specs.workspace.fiscal_year_start_month
-    if period is None:
-        quarter = current_period("quarter", ctx.today, fiscal_year_start_month=fy).previous()
-    else:
-        quarter = parse_period(period, fiscal_year_start_month=fy)
-        if quarter.grain != "quarter":
-            raise CadenceError(
-                f"{period!r} is a {quarter.grain}: the QBR looks back on one quarter",
-                hint="pass the quarter reviewed, e.g. --period 2026-Q3",
-            )
-    try:
-        meeting = ritual_instance(specs, ctx.ritual.id, quarter.shift(1).label)
-    except CadenceError:
-        meeting = None
-    out = Pack(
-        kind=ctx.ritual.kind,
-        ritual_id=ctx.ritual.id,
-        title=ctx.ritual.name,
-        workspace=specs.workspace.name,
-        period=quarter.label,
-        start=quarter.start,
-        end=quarter.end,
-        generated_at=ctx.now,
-        meeting=meeting.start.replace(tzinfo=None) if meeting else None,
-        instance=meeting.key if meeting else None,
-        kernel_version=specs.kernel.version,
-        currency=specs.workspace.currency,
-    )
-    if meeting is not None:
-        _agenda(out, ctx, meeting.start)
+    ws = ctx.ws
+    quarter = looked_back_on(ctx, period, "quarter", "the QBR looks back on one quarter")
+    out, meeting = open_pack(ctx, quarter)
+    agenda(out, ctx, meeting)
     table = ws.metrics(quarter.label, today=ctx.today)
     health = ws.health(quarter.label, today=ctx.today)
     cur = out.currency
@@ -65,7 +42,7 @@ def qbr(ctx: PackContext, period: str | None) -> Pack:
     tops = [r for r in table.totals() if r.tier == 1]
     if tops:
         row = tops[0]
-        _trace_row(out, row, "value", "target", "change", "last_year")
+        trace_row(out, row, "value", "target", "change", "last_year")
         section.add(
             Paragraph(
                 f"{row.name} ({row.metric}), {row.period}, all channels: "
@@ -104,14 +81,14 @@ def qbr(ctx: PackContext, period: str | None) -> Pack:
     section = out.section("plan", "The quarter against plan")
     rows = []
     for row in table.totals():
-        _trace_row(out, row, "value", "target", "change", "last_year")
+        trace_row(out, row, "value", "target", "change", "last_year")
         rows.append(
             (
                 Cell(row.name, sub=row.metric, indent=row.tier - 1),
                 Cell(row.owner),
                 Cell(fmt(row.value, row.unit, cur), numeric=True),
                 Cell(fmt(row.target, row.unit, cur), numeric=True),
-                _status_cell(row),
+                status_cell(row),
                 Cell(fmt(row.previous, row.unit, cur), numeric=True),
                 Cell(fmt_ratio(row.change_ratio), numeric=True),
                 Cell(fmt(row.last_year, row.unit, cur), numeric=True),
@@ -140,7 +117,7 @@ def qbr(ctx: PackContext, period: str | None) -> Pack:
             tuple(
                 Paragraph(
                     f"{r.name} ({r.metric}) {r.status}: {fmt(r.value, r.unit, cur)} against "
-                    f"{fmt(r.target, r.unit, cur)} — {_person(ctx, r.owner)}",
+                    f"{fmt(r.target, r.unit, cur)} — {person(ctx, r.owner)}",
                     TONE_OF_STATUS.get(r.status),
                 )
                 for r in off
@@ -167,7 +144,7 @@ def qbr(ctx: PackContext, period: str | None) -> Pack:
                     (
                         Cell(f"{d.made_at:%Y-%m-%d}"),
                         Cell(d.title),
-                        Cell(_person(ctx, d.owner)),
+                        Cell(person(ctx, d.owner)),
                         Cell(d.metric_id or ""),
                         Cell(
                             f"{d.metric_value:,.4g} ({d.metric_period})"

@@ -25,14 +25,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from demandos.cadence.rhythm import ritual_instance
 from demandos.errors import CadenceError, DemandosError
-from demandos.metrics import MetricTable, MetricValue, compute_many, current_period, parse_period
+from demandos.metrics import MetricTable, MetricValue, compute_many
 from demandos.metrics.periods import Period
 from demandos.reports.charts import trend_spec
 from demandos.reports.model import (
     TONE_OF_STATUS,
-    Agenda,
     Bullets,
     Cell,
     Chart,
@@ -40,11 +38,19 @@ from demandos.reports.model import (
     Pack,
     Paragraph,
     Section,
-    Slot,
     Table,
 )
 from demandos.reports.numbers import fmt, fmt_change, fmt_ratio
 from demandos.reports.packs import PackContext, pack
+from demandos.reports.packs.common import (
+    agenda,
+    good,
+    looked_back_on,
+    open_pack,
+    person,
+    status_cell,
+    trace_row,
+)
 
 WEEKS = 13  # the trend and the anomaly baseline
 Z_LIMIT = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
@@ -78,31 +84,10 @@ class _History:
 @pack("weekly_review")
 def weekly_review(ctx: PackContext, period: str | None) -> Pack:
     ws, specs = ctx.ws, ctx.ws.specs
-    fy = specs.workspace.fiscal_year_start_month
-    if period is None:
-        week = current_period("week", ctx.today, fiscal_year_start_month=fy).previous()
-    else:
-        week = parse_period(period, fiscal_year_start_month=fy)
-        if week.grain != "week":
-            raise CadenceError(
-                f"{period!r} is a {week.grain}: the Monday review looks back on one week",
-                hint="pass the week reviewed, e.g. --period 2026-W47",
-            )
-    meeting = ritual_instance(specs, ctx.ritual.id, week.shift(1).label)
-    out = Pack(
-        kind=ctx.ritual.kind,
-        ritual_id=ctx.ritual.id,
-        title=ctx.ritual.name,
-        workspace=specs.workspace.name,
-        period=week.label,
-        start=week.start,
-        end=week.end,
-        generated_at=ctx.now,
-        meeting=meeting.start.replace(tzinfo=None),
-        instance=meeting.key,
-        kernel_version=specs.kernel.version,
-        currency=specs.workspace.currency,
-    )
+    week = looked_back_on(ctx, period, "week", "the Monday review looks back on one week")
+    out, meeting = open_pack(ctx, week)
+    if meeting is None:  # a weekly ritual meets every week
+        raise CadenceError(f"{ctx.ritual.id} does not meet in {week.shift(1).label}")
     weeks = [week.shift(-n) for n in range(WEEKS, -1, -1)]
     last_year = week.same_period_last_year()
     ly_weeks = [last_year.shift(-n) for n in range(WEEKS, -1, -1)]
@@ -110,7 +95,7 @@ def weekly_review(ctx: PackContext, period: str | None) -> Pack:
     tables = compute_many(ws.facts, specs, labels, today=ctx.today)
     history = _History(week, weeks, {t.period: t for t in tables})
 
-    _agenda(out, ctx, meeting.start)
+    agenda(out, ctx, meeting)
     north = _north_star(out, history)
     _tree(out, history, north)
     _why(out, ctx, history, north)
@@ -129,46 +114,6 @@ def weekly_review(ctx: PackContext, period: str | None) -> Pack:
 # -- sections --------------------------------------------------------------------------------
 
 
-def _person(ctx: PackContext, person: str | None) -> str:
-    names = {p.id: p.name for p in ctx.ws.specs.team.people}
-    return names.get(person or "", person or "")
-
-
-def _agenda(out: Pack, ctx: PackContext, starts: datetime) -> None:
-    section = out.section("agenda", f"Agenda · {starts:%a %d %b %Y, %H:%M}")
-    slots, at = [], starts
-    for item in ctx.ritual.agenda:
-        slots.append(Slot(f"{at:%H:%M}", item.minutes, item.item, _person(ctx, item.owner)))
-        at += timedelta(minutes=item.minutes)
-    if not slots:
-        section.add(Paragraph(f"cadence.yaml gives {ctx.ritual.id} no agenda.", "muted"))
-        return
-    section.add(Agenda(tuple(slots), starts.replace(tzinfo=None)))
-    planned = ctx.ritual.duration_minutes
-    total = sum(s.minutes for s in slots)
-    if total != planned:
-        section.add(
-            Paragraph(
-                f"The time boxes add up to {total} minutes; the meeting is booked for {planned}.",
-                "warn",
-            )
-        )
-
-
-def _status_cell(row: MetricValue) -> Cell:
-    if row.state in ("no_data", "not_computed"):
-        return Cell(row.state.replace("_", " "), "muted")
-    text: str = row.status or "no target"
-    if row.state == "partial":
-        text += " (partial)"
-    return Cell(text, TONE_OF_STATUS.get(row.status))
-
-
-def _trace_row(out: Pack, row: MetricValue, *fields: str) -> None:
-    for name in fields:
-        out.trace(row.metric, row.period, name, getattr(row, name))
-
-
 def _north_star(out: Pack, h: _History) -> str | None:
     section = out.section("north_star", "North star")
     tops = [r for r in h.now.totals() if r.tier == 1]
@@ -177,7 +122,7 @@ def _north_star(out: Pack, h: _History) -> str | None:
         return None
     row = tops[0]
     cur = out.currency
-    _trace_row(out, row, "value", "change", "trailing_avg", "target")
+    trace_row(out, row, "value", "change", "trailing_avg", "target")
     if row.value is None:
         state = row.state.replace("_", " ")
         text = f"{row.name} ({row.metric}), {row.period}, all channels: {state} — {row.reason}."
@@ -203,7 +148,7 @@ def _north_star(out: Pack, h: _History) -> str | None:
             section.add(Paragraph(f"Partial: {row.reason}.", "warn"))
     trend = h.series(row.metric, h.weeks[1:])
     for point in trend:
-        _trace_row(out, point, "value")
+        trace_row(out, point, "value")
     spec = trend_spec(
         f"{row.name}, last {WEEKS} weeks (all channels)",
         [(p.period, p.value) for p in trend],
@@ -235,7 +180,7 @@ def _tree(out: Pack, h: _History, north: str | None) -> None:
     for row in h.now.totals():
         if row.tier == 1:
             continue
-        _trace_row(out, row, "value", "change", "trailing_avg", "target")
+        trace_row(out, row, "value", "change", "trailing_avg", "target")
         rows.append(
             (
                 Cell(row.name, sub=row.metric, indent=row.tier - 2),
@@ -246,7 +191,7 @@ def _tree(out: Pack, h: _History, north: str | None) -> None:
                 Cell(fmt_ratio(row.change_ratio), numeric=True),
                 Cell(fmt(row.trailing_avg, row.unit, cur), numeric=True),
                 Cell(fmt(row.target, row.unit, cur), numeric=True),
-                _status_cell(row),
+                status_cell(row),
             )
         )
         if row.reason:
@@ -324,7 +269,7 @@ def _explain(out: Pack, section: Section, ctx: PackContext, h: _History, metric:
             Cell(fmt(p.after, p.unit, cur), numeric=True),
             Cell(
                 fmt_change(p.contribution, row.unit, cur),
-                "good" if _good(p.contribution, row.direction) else "bad",
+                "good" if good(p.contribution, row.direction) else "bad",
                 numeric=True,
             ),
             Cell(f"{p.contribution / change:.0%}" if change else "—", numeric=True),
@@ -337,10 +282,6 @@ def _explain(out: Pack, section: Section, ctx: PackContext, h: _History, metric:
         f"{metric} = {why.identity}; all channels.",
     )
     section.add(Group((*intro, table)))
-
-
-def _good(change: float, direction: str) -> bool:
-    return change >= 0 if direction == "higher_is_better" else change <= 0
 
 
 def robust_z(value: float, baseline: Sequence[float]) -> float | None:
@@ -387,7 +328,7 @@ def _anomalies(out: Pack, h: _History, ly_weeks: Sequence[Period]) -> None:
                 Cell(row.owner),
                 Cell(fmt(row.value, row.unit, cur), numeric=True),
                 Cell(fmt(statistics.median(baseline), row.unit, cur), numeric=True),
-                Cell(f"{z:+.1f}", "good" if _good(z, row.direction) else "bad", numeric=True),
+                Cell(f"{z:+.1f}", "good" if good(z, row.direction) else "bad", numeric=True),
                 _seasonal(h, row.metric, z, ly_weeks),
             )
         )
@@ -433,7 +374,7 @@ def _issues(out: Pack, h: _History) -> None:
         if not all(r.status in ("amber", "red") for r in run):
             continue
         for r in run:
-            _trace_row(out, r, "value", "target")
+            trace_row(out, r, "value", "target")
         rows.append(
             (
                 Cell(row.name, sub=row.metric),
@@ -485,7 +426,7 @@ def _actions(out: Pack, ctx: PackContext, meeting: datetime) -> None:
                 (
                     Cell(f"#{a.id}", numeric=True),
                     Cell(a.title),
-                    Cell(_person(ctx, a.owner)),
+                    Cell(person(ctx, a.owner)),
                     Cell(a.due.isoformat() if a.due else "—"),
                     state,
                     Cell(a.metric_id or ""),
@@ -507,7 +448,7 @@ def _actions(out: Pack, ctx: PackContext, meeting: datetime) -> None:
             Bullets(
                 tuple(
                     Paragraph(
-                        f"#{a.id} {a.title} — {_person(ctx, a.owner)}, done {a.done_at:%Y-%m-%d}"
+                        f"#{a.id} {a.title} — {person(ctx, a.owner)}, done {a.done_at:%Y-%m-%d}"
                         if a.done_at
                         else f"#{a.id} {a.title}",
                         "good",
@@ -551,7 +492,7 @@ def _decisions(out: Pack, ctx: PackContext, h: _History, meeting: datetime) -> N
             (
                 Cell(f"{d.made_at:%a %d %b}"),
                 Cell(d.title),
-                Cell(_person(ctx, d.owner)),
+                Cell(person(ctx, d.owner)),
                 Cell(d.metric_id or ""),
                 Cell(then, numeric=True),
                 Cell(now, numeric=True),
