@@ -48,6 +48,7 @@ def test_rrules_follow_cadence_yaml(workspace: Path) -> None:
     found = events(calendar_bytes(specs_of(workspace), start=date(2026, 11, 23), now=NOW))
     assert rule(found["monday_review"]) == "FREQ=WEEKLY;BYDAY=MO"
     assert rule(found["friday_planning"]) == "FREQ=WEEKLY;BYDAY=FR"
+    assert rule(found["optimization"]) == "FREQ=WEEKLY;BYDAY=TU,WE,TH"  # tuesday-thursday
     assert rule(found["monthly_deep_dive"]) == "FREQ=MONTHLY;BYDAY=1TU"
     assert rule(found["monthly_planning"]) == "FREQ=MONTHLY;BYDAY=4TU"
     assert rule(found["last_friday_retro"]) == "FREQ=MONTHLY;BYDAY=-1FR"
@@ -205,11 +206,26 @@ def test_cli_writes_the_file_and_refuses_two_ends(workspace: Path, tmp_path: Pat
     assert "--weeks and --until" in str(result.exception)
     default = runner.invoke(app, ["calendar", str(workspace), "--from", "2026-11-23"])
     assert default.exit_code == 0, default.output
-    assert len(events((workspace / ".demandos" / "cadence.ics").read_bytes())) == 10
+    assert len(events((workspace / ".demandos" / "cadence.ics").read_bytes())) == len(
+        specs_of(workspace).cadence.rituals
+    )
 
 
 def test_cli_writes_to_stdout(workspace: Path) -> None:
     result = runner.invoke(app, ["calendar", str(workspace), "--out", "-", "--from", "2026-11-23"])
     assert result.exit_code == 0, result.output
     assert result.stdout_bytes.startswith(b"BEGIN:VCALENDAR")
-    assert len(events(result.stdout_bytes)) == 10
+    assert len(events(result.stdout_bytes)) == len(specs_of(workspace).cadence.rituals)
+
+
+def test_a_weekly_range_meets_each_day_of_it(workspace: Path) -> None:
+    """The Tue-Thu stand-up: three meetings a week, one instance (the week) for all three."""
+    found = events(calendar_bytes(specs_of(workspace), start=date(2026, 11, 23), now=NOW))
+    days = [d.date() for d in expand(found["optimization"], datetime(2026, 12, 5, tzinfo=UTC))]
+    assert days == [date(2026, 11, d) for d in (24, 25, 26)] + [
+        date(2026, 12, d) for d in (1, 2, 3)
+    ]
+    specs = specs_of(workspace)
+    meetings = occurrences(specs, date(2026, 11, 23), date(2026, 11, 30), rituals=("optimization",))
+    assert [m.start.weekday() for m in meetings] == [1, 2, 3]
+    assert {m.key for m in meetings} == {"optimization 2026-W48"}

@@ -38,7 +38,7 @@ def test_collects_findings_from_every_file(workspace: Path, edit: Edit) -> None:
     assert specs is None
     assert [(f.location.file, f.field) for f in findings] == [
         ("kernel.yaml", "segments[0].priority"),
-        ("cadence.yaml", "rituals[1].day"),
+        ("cadence.yaml", "rituals[2].day"),
         ("stack.yaml", ""),
     ]
 

@@ -31,6 +31,7 @@ from demandos.cadence.rhythm import (
     occurrences,
     ritual_months,
     weekday_of,
+    weekdays_of,
 )
 from demandos.errors import CadenceError
 from demandos.spec.cadence import Ritual
@@ -53,7 +54,7 @@ def rrule_for(ritual: Ritual) -> dict[str, Any]:
     nth, weekday = weekday_of(ritual)
     day = ICAL_DAYS[weekday]
     if nth is None:
-        return {"freq": "weekly", "byday": day}
+        return {"freq": "weekly", "byday": [ICAL_DAYS[d] for d in weekdays_of(ritual)]}
     rule: dict[str, Any] = {"freq": "monthly", "byday": f"{nth}{day}"}
     if ritual.frequency == "quarterly":
         rule["interval"] = 3

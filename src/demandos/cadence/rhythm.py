@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from demandos.errors import CadenceError
 from demandos.metrics.periods import Period, current_period, parse_period
-from demandos.spec.cadence import ORDINALS, Ritual
+from demandos.spec.cadence import ORDINALS, Ritual, weekdays_in
 from demandos.spec.fields import WEEKDAYS
 from demandos.suggest import did_you_mean
 
@@ -54,13 +54,24 @@ class Occurrence:
 
 
 def weekday_of(ritual: Ritual) -> tuple[int | None, int]:
-    """(which week of the month: 1-4 or -1 for last, None for weekly; weekday 0 = Monday)."""
+    """(which week of the month: 1-4 or -1 for last, None for weekly; weekday 0 = Monday).
+
+    A weekly ritual that meets on a range of days (``tuesday-thursday``) gives its first day;
+    ``weekdays_of`` gives them all.
+    """
+    if ritual.frequency == "weekly":
+        return None, weekdays_of(ritual)[0]
     words = " ".join(ritual.day.strip().lower().split()).split()
     weekday = WEEKDAYS.index(words[-1])
-    if ritual.frequency == "weekly":
-        return None, weekday
     ordinal = ORDINALS.index(words[0])
     return (-1 if words[0] == "last" else ordinal + 1), weekday
+
+
+def weekdays_of(ritual: Ritual) -> tuple[int, ...]:
+    """Every weekday (0 = Monday) a ritual meets on in its week: one, or a weekly range."""
+    if ritual.frequency == "weekly":
+        return weekdays_in(ritual.day) or ()
+    return (weekday_of(ritual)[1],)
 
 
 def ritual_months(ritual: Ritual, fiscal_year_start_month: int) -> tuple[int, ...]:
@@ -87,8 +98,12 @@ def meeting_days(
     """The days ``ritual`` meets on, ``start <= day < end``."""
     nth, weekday = weekday_of(ritual)
     if nth is None:
-        first = start + timedelta(days=(weekday - start.weekday()) % 7)
-        return [first + timedelta(weeks=n) for n in range(max(0, (end - first).days + 6) // 7)]
+        days = []
+        for weekday in weekdays_of(ritual):
+            first = start + timedelta(days=(weekday - start.weekday()) % 7)
+            weeks = max(0, (end - first).days + 6) // 7
+            days += [first + timedelta(weeks=n) for n in range(weeks)]
+        return sorted(days)
     months = ritual_months(ritual, fiscal_year_start_month)
     days = []
     year, month = start.year, start.month

@@ -19,13 +19,15 @@ from demandos.spec.fields import (
 from demandos.suggest import did_you_mean
 
 RitualKind = Literal[
-    "weekly_review", "weekly_planning", "monthly_deep_dive", "monthly_strategy",
-    "optimization_sprint", "monthly_planning", "qbr", "demand_audit", "strategy_refresh", "custom",
+    "weekly_review", "weekly_optimization", "weekly_planning", "monthly_deep_dive",
+    "monthly_strategy", "optimization_sprint", "monthly_planning", "qbr", "demand_audit",
+    "strategy_refresh", "custom",
 ]  # fmt: skip
 Frequency = Literal["weekly", "monthly", "quarterly"]
 
 KIND_FREQUENCY: dict[str, str] = {
     "weekly_review": "weekly",
+    "weekly_optimization": "weekly",
     "weekly_planning": "weekly",
     "monthly_deep_dive": "monthly",
     "monthly_strategy": "monthly",
@@ -38,6 +40,17 @@ KIND_FREQUENCY: dict[str, str] = {
 """The frequency each kind of ritual runs at (``custom`` runs at any)."""
 
 ORDINALS: tuple[str, ...] = ("first", "second", "third", "fourth", "last")
+
+
+def weekdays_in(day: str) -> tuple[int, ...] | None:
+    """The weekdays (0 = Monday) a weekly ritual's ``day`` names: ``monday``, or a range of
+    days it meets on each week, ``tuesday-thursday``; None when it names none."""
+    words = " ".join(day.strip().lower().replace(" to ", "-").split())
+    first, _, last = (w.strip() for w in words.partition("-"))
+    if first not in WEEKDAYS or (last and last not in WEEKDAYS):
+        return None
+    start, end = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
+    return tuple(range(start, end + 1)) if end >= start else None
 
 
 class AgendaItem(SpecModel):
@@ -85,11 +98,12 @@ class Ritual(SpecModel):
     def _day_fits_frequency(cls, day: str, info: ValidationInfo) -> str:
         frequency = info.data.get("frequency")
         words = " ".join(day.strip().lower().split())
-        if frequency == "weekly" and words not in WEEKDAYS:
+        if frequency == "weekly" and weekdays_in(words) is None:
             guess = did_you_mean(words, WEEKDAYS)
             raise spec_error(
                 f"{day!r} is not a weekday",
-                (f"{guess} " if guess else "") + "weekly rituals name a day: monday … sunday",
+                (f"{guess} " if guess else "")
+                + "weekly rituals name a day (monday … sunday) or a range (tuesday-thursday)",
             )
         if frequency in ("monthly", "quarterly") and not re.fullmatch(
             rf"({'|'.join(ORDINALS)}) ({'|'.join(WEEKDAYS)})", words
