@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from demandos.cli.main import app
+from demandos.errors import DemandosError
 from demandos.metrics import MetricTable
 from demandos.reports import render
 from demandos.reports.model import Agenda, Chart, Group, Pack, Table
@@ -274,7 +275,30 @@ def test_review_command_writes_each_format(demo_ws: Workspace, tmp_path: Path) -
     result = runner.invoke(app, ["review", "monday_review", "-w", str(demo_ws.root),
                                  "--period", WEEK])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert (demo_ws.data_dir / "reports" / f"monday_review-{WEEK}.html").is_file()
+    reports = demo_ws.data_dir / "reports"
+    for kind in ("html", "md", "pdf"):  # all three by default
+        assert (reports / f"monday_review-{WEEK}.{kind}").stat().st_size > 1000, kind
+    assert (reports / f"monday_review-{WEEK}.pdf").read_bytes().startswith(b"%PDF-")
+    assert not list(reports.glob("*.tmp"))
+
+
+def test_review_weekly_is_the_monday_review(demo_ws: Workspace, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "weekly.md"
+    args = ["review", "weekly", str(demo_ws.root), "--period", WEEK, "-f", "md", "--out"]
+    result = runner.invoke(app, [*args, str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().startswith("# Monday performance review — Northwind")
+
+
+def test_review_out_needs_one_format(demo_ws: Workspace, tmp_path: Path) -> None:
+    runner = CliRunner()
+    args = ["review", "weekly", str(demo_ws.root), "--period", WEEK, "--out", str(tmp_path / "x")]
+    result = runner.invoke(app, args)
+    assert isinstance(result.exception, DemandosError)
+    assert "--out names one file" in str(result.exception)
+    assert "add one --format" in (result.exception.hint or "")
+    assert not (tmp_path / "x").exists()
 
 
 def test_review_command_refuses_a_month(demo_ws: Workspace) -> None:

@@ -16,6 +16,7 @@ import typer
 
 from demandos.cli import render
 from demandos.errors import DemandosError
+from demandos.files import write_atomic
 from demandos.workspace import Workspace
 
 WorkspaceOpt = Annotated[
@@ -89,8 +90,7 @@ def calendar(
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    write_atomic(target, data)
     count = data.count(b"BEGIN:VEVENT")
     ending = f" until {last}" if last else ", without end"
     render.console.print(f"[green]✓[/] {count} rituals from {first}{ending} written to {target}")

@@ -7,16 +7,22 @@ commands names a ritual, and runs ``review pack`` (``ReviewGroup``).
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from typer.core import TyperGroup
 
 from demandos.cli import render
-from demandos.reports import Format
+from demandos.errors import DemandosError
+from demandos.files import write_atomic
+from demandos.reports import FORMATS, Format
 from demandos.reports import render as render_pack
 from demandos.workspace import Workspace
+
+FormatChoice = StrEnum("FormatChoice", {f: f for f in FORMATS})  # type: ignore[misc]
+"""The formats as a choice on the command line (typer repeats options of an Enum type)."""
 
 
 class ReviewGroup(TyperGroup):
@@ -30,7 +36,11 @@ class ReviewGroup(TyperGroup):
 
 def review_pack(
     ritual: Annotated[
-        str, typer.Argument(help="Ritual id or kind from cadence.yaml, e.g. weekly_review.")
+        str,
+        typer.Argument(
+            help="Ritual id or kind from cadence.yaml (monday_review, weekly_review), or "
+            "weekly, monthly, quarterly: the Monday review, the monthly deep-dive, the QBR."
+        ),
     ],
     path: Annotated[
         Path | None, typer.Argument(help="Workspace folder (default: current or above).")
@@ -42,35 +52,51 @@ def review_pack(
             "e.g. 2026-W47 (default: the last full week in the workspace timezone)."
         ),
     ] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="html, md or pdf.")] = "html",
+    formats: Annotated[
+        list[FormatChoice] | None,
+        typer.Option(
+            "--format", "-f", help="html, md or pdf; repeat for several (default: all three)."
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
-            help="File to write ('-' for standard output; default: "
-            ".demandos/reports/RITUAL-PERIOD.FORMAT)."
+            help="File to write, with one --format ('-' for standard output; default: "
+            ".demandos/reports/RITUAL-PERIOD.FORMAT for each format)."
         ),
     ] = None,
     workspace: Annotated[
         Path | None, typer.Option("--workspace", "-w", help="Workspace folder (same as PATH).")
     ] = None,
 ) -> None:
-    """Write a ritual's pack as self-contained HTML, Markdown or PDF (`review RITUAL`)."""
+    """Write a ritual's pack as self-contained HTML, Markdown and PDF (`review RITUAL`)."""
+    chosen = [cast(Format, str(f)) for f in dict.fromkeys(formats or FORMATS)]
+    if out is not None and len(chosen) > 1:
+        raise DemandosError(
+            "--out names one file, and the pack is written in "
+            f"{len(chosen)} formats ({', '.join(chosen)})",
+            hint="add one --format (e.g. --format pdf --out pack.pdf), or leave out --out to "
+            "write every format under .demandos/reports/",
+        )
     with Workspace.open(path or workspace) as ws:
         pack = ws.review(ritual, period)
-        data = render_pack(pack, format)
-        target = out or ws.data_dir / "reports" / f"{pack.ritual_id}-{pack.period}.{format}"
-    if str(target) == "-":
-        sys.stdout.buffer.write(data)
+        folder = ws.data_dir / "reports"
+    if out is not None and str(out) == "-":
+        sys.stdout.buffer.write(render_pack(pack, chosen[0]))
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    _done(pack, target)
+    written = []
+    for fmt in chosen:
+        target = out or folder / f"{pack.ritual_id}-{pack.period}.{fmt}"
+        write_atomic(target, render_pack(pack, fmt))
+        written.append(target)
+    _done(pack, written)
 
 
-def _done(pack: Any, target: Path) -> None:
+def _done(pack: Any, written: list[Path]) -> None:
     sections = ", ".join(s.id for s in pack.sections)
+    files = "\n".join(f"  {target}" for target in written)
     render.console.print(
-        f"[green]✓[/] {pack.title}, {pack.period}: {target}\n  sections: {sections}",
+        f"[green]✓[/] {pack.title}, {pack.period}:\n{files}\n  sections: {sections}",
         highlight=False,
     )
     for note in pack.notes:

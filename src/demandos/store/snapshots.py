@@ -18,13 +18,13 @@ import contextlib
 import json
 import os
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from demandos.errors import StoreError
+from demandos.files import fsync_dir, fsync_file, write_atomic
 from demandos.store.schema import ALL_TABLES
 
 CURRENT = "CURRENT"
@@ -111,13 +111,13 @@ class SnapshotLog:
     def commit(self, snapshot: Snapshot, written: list[Path]) -> None:
         """Publish ``snapshot``, whose new data files are ``written``; atomic."""
         for path in written:
-            _fsync_file(path)
+            fsync_file(path)
         for folder in {p.parent for p in written}:
-            _fsync_dir(folder)
+            fsync_dir(folder)
         self.snapshots.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.manifest(snapshot.id), json.dumps(snapshot.as_json(), indent=1))
+        write_atomic(self.manifest(snapshot.id), json.dumps(snapshot.as_json(), indent=1))
         _pause_for_tests()
-        _write_atomic(self.root / CURRENT, f"{snapshot.id}\n")
+        write_atomic(self.root / CURRENT, f"{snapshot.id}\n")
 
     def collect_garbage(self, current: Snapshot, *, keep: int, grace: timedelta) -> int:
         """Delete files no recent snapshot uses; the number of files deleted.
@@ -158,29 +158,6 @@ def _remove_if_older(path: Path, cutoff: float) -> int:
     except OSError:
         pass
     return 0
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(path)  # atomic: readers see the old file or the new one, never a mix
-    _fsync_dir(path.parent)
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # not every file system can sync a directory
-        _fsync_file(path)
 
 
 def _pause_for_tests() -> None:

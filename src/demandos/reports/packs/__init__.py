@@ -49,16 +49,28 @@ def pack(kind: str) -> Callable[[Builder], Builder]:
     return register
 
 
+ALIASES: dict[str, str] = {
+    "weekly": "weekly_review",
+    "monthly": "monthly_deep_dive",
+    "quarterly": "qbr",
+}
+"""What ``review weekly|monthly|quarterly`` means: the review of each frequency — the Monday
+performance review, the monthly deep-dive and the QBR."""
+
+
 def find_ritual(ws: Workspace, ritual: str) -> Ritual:
-    """The ritual of cadence.yaml with this id, else the first of this kind."""
+    """The ritual of cadence.yaml with this id, else the first of this kind; ``weekly``,
+    ``monthly`` and ``quarterly`` name the first ritual of that frequency's review kind."""
     rituals = ws.specs.cadence.rituals
+    if ritual in ALIASES and all(r.id != ritual for r in rituals):
+        ritual = ALIASES[ritual]
     for r in rituals:
         if r.id == ritual:
             return r
     for r in rituals:
         if r.kind == ritual:
             return r
-    names = [r.id for r in rituals] + sorted({r.kind for r in rituals})
+    names = [r.id for r in rituals] + sorted({r.kind for r in rituals}) + list(ALIASES)
     guess = did_you_mean(ritual, names)
     raise CadenceError(
         f"no ritual {ritual!r} in cadence.yaml (neither an id nor a kind)",
