@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from demandos.metrics import MetricTable
 from demandos.reports import render
 from demandos.reports.model import Pack, Table
+from demandos.reports.numbers import fmt, fmt_change, fmt_ratio
 from demandos.workspace import Workspace
 
 from .conftest import NOW
@@ -22,15 +24,20 @@ def qbr(demo_ws: Workspace) -> Pack:
 
 def test_sections_and_default_quarter(qbr: Pack) -> None:
     assert qbr.period == "2026-Q3" and qbr.instance == "qbr 2026-Q4"
-    assert [s.id for s in qbr.sections] == ["agenda", "north_star", "plan", "health", "decisions"]
+    assert [s.id for s in qbr.sections] == [
+        "agenda", "north_star", "plan", "health", "next_quarter", "decisions",
+    ]  # fmt: skip
     assert all(s.blocks for s in qbr.sections)
 
 
 def test_numbers_equal_the_engine(qbr: Pack, demo_ws: Workspace) -> None:
-    tables = {}
+    tables: dict[tuple[str, str | None], MetricTable] = {}
     for t in qbr.traced:
-        table = tables.setdefault(t.period, demo_ws.metrics(t.period))
-        expected = getattr(table.get(t.metric), t.field)
+        dim, _, member = t.filter.partition("=") if t.filter != "all" else (None, "", None)
+        key = (t.period, dim)
+        table = tables.setdefault(key, demo_ws.metrics(t.period, by=dim))
+        row = table.get(t.metric, member or None)
+        expected = getattr(row, t.field)
         assert t.value == (pytest.approx(expected, rel=1e-9) if expected is not None else None), t
     weeks = {t.period for t in qbr.traced if "-W" in t.period}
     assert len(weeks) == 13
@@ -43,8 +50,48 @@ def test_health_indicators_are_the_health_report(qbr: Pack, demo_ws: Workspace) 
 
 
 def test_renders_three_formats(qbr: Pack, artifacts: Path) -> None:
-    for fmt in ("html", "md", "pdf"):
-        data = render(qbr, fmt)  # type: ignore[arg-type]
-        (artifacts / f"qbr-2026-Q3.{fmt}").write_bytes(data)
+    for kind in ("html", "md", "pdf"):
+        data = render(qbr, kind)  # type: ignore[arg-type]
+        (artifacts / f"qbr-2026-Q3.{kind}").write_bytes(data)
     assert (artifacts / "qbr-2026-Q3.pdf").read_bytes().startswith(b"%PDF-")
     assert "## System health" in (artifacts / "qbr-2026-Q3.md").read_text()
+
+
+def test_next_quarter_plan_is_targets_against_the_quarter(qbr: Pack, demo_ws: Workspace) -> None:
+    ahead, now = demo_ws.metrics("2026-Q4"), demo_ws.metrics("2026-Q3")
+    plan, run_rate = [b for b in qbr.get("next_quarter").blocks if isinstance(b, Table)]
+    shown = {row[0].sub: row for row in plan.rows}
+    assert set(shown) == {r.metric for r in ahead.totals() if r.target is not None}
+    pipeline = shown["pipeline_created"]
+    asked = ahead.get("pipeline_created").target / now.get("pipeline_created").value - 1
+    assert pipeline[4].text == fmt_ratio(asked) and asked > 0  # 1,950,000 / 1,760,100 - 1
+    assert shown["der"][4].text.startswith("met already") and shown["der"][4].tone == "good"
+    # the run-rate: shares of spend and of pipeline by channel, computed by hand
+    by = demo_ws.metrics("2026-Q3", by="channel")
+    spend = {r.member: r.value for r in by.rows if r.metric == "media_spend" and r.member}
+    pipe = {r.member: r.value for r in by.rows if r.metric == "pipeline_created" and r.member}
+    total_spend = sum(spend.values())
+    total_pipe = sum(v for k, v in pipe.items() if k in spend)
+    for row in run_rate.rows:
+        channel = row[0].text
+        assert row[2].text == fmt(spend[channel] / total_spend, "percent")
+        assert row[4].text == fmt(pipe[channel] / total_pipe, "percent")
+        assert row[5].text == fmt(pipe[channel] / spend[channel], "ratio")
+
+
+def test_decision_movement_is_the_same_grain_since(demo_ws: Workspace) -> None:
+    """The W43 decision on DER (3.45x in W42): by the end of W43, DER is 11.40x (+7.95x)."""
+    from datetime import date
+
+    from demandos.reports.packs import PackContext, find_ritual
+    from demandos.reports.packs.common import movement
+
+    ctx = PackContext(demo_ws, find_ritual(demo_ws, "qbr"), NOW.date(), NOW)
+    (decision,) = demo_ws.cadence_log.list_decisions(since=date(2026, 10, 1))
+    row, moved = movement(ctx, "der", decision.metric_period, decision.metric_value,
+                          date(2026, 10, 26))  # fmt: skip
+    assert row is not None and row.period == "2026-W43"
+    assert moved == pytest.approx(row.value - decision.metric_value)
+    assert fmt_change(moved, "ratio") == "+7.95x"
+    same, none = movement(ctx, "der", "2026-W43", row.value, date(2026, 10, 26))
+    assert same is not None and none is None  # decided on the week measured: nothing moved yet

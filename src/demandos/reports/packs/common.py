@@ -12,10 +12,10 @@ instance in the period after it; every metric number it shows is traced (``Pack.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from demandos.cadence.rhythm import Occurrence, ritual_instance
-from demandos.errors import CadenceError
+from demandos.errors import CadenceError, DemandosError
 from demandos.metrics import MetricValue, current_period, parse_period
 from demandos.metrics.periods import Grain, Period
 from demandos.reports.model import (
@@ -186,6 +186,32 @@ def describe(out: Pack, row: MetricValue) -> str:
     )
     value = fmt(row.value, row.unit, cur)
     return f"{row.name} ({row.metric}), {row.period}, {where}: {value}{change}"
+
+
+def movement(
+    ctx: PackContext, metric: str | None, then_period: str | None, then_value: float | None,
+    until: date,
+) -> tuple[MetricValue | None, float | None]:  # fmt: skip
+    """How a decision's metric moved: its value in the last full period of the same grain as the
+    one it was decided on (a week for a week), ending by ``until``, and the change since then.
+
+    (None, None) when the decision names no metric or period; the change is None when either
+    value is missing or the latest period is the one decided on.
+    """
+    if metric is None or then_period is None:
+        return None, None
+    fy = ctx.ws.specs.workspace.fiscal_year_start_month
+    try:
+        then = parse_period(then_period, fiscal_year_start_month=fy)
+        row = ctx.ws.metrics(
+            current_period(then.grain, until, fiscal_year_start_month=fy).previous().label,
+            today=ctx.today,
+        ).get(metric)
+    except (DemandosError, KeyError):  # a metric or period metrics.yaml no longer has
+        return None, None
+    if row.period == then.label or row.value is None or then_value is None:
+        return row, None
+    return row, row.value - then_value
 
 
 def by_owner(items: Sequence[tuple[str | None, str]]) -> dict[str, list[str]]:
