@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import typer
 
 from demandos import __version__
-from demandos.cli import cadence, render, reports
+from demandos.cli import audit, cadence, render, reports
 from demandos.errors import DemandosError
 from demandos.workspace import Workspace
 
@@ -273,6 +273,7 @@ def health(
 
 
 app.command()(cadence.calendar)
+app.command()(audit.audit)
 app.add_typer(cadence.action_app, name="action")
 app.add_typer(cadence.decision_app, name="decision")
 cadence.review_app.command("pack")(reports.review_pack)
