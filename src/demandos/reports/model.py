@@ -149,6 +149,28 @@ class Pack:
         self.traced.append(Traced(metric, period, filter, field, value))
 
     @property
+    def provenance(self) -> str:
+        """Where the pack's metric numbers come from, for the footer: the command that gives
+        each, and the periods and breakdowns they span."""
+        if not self.traced:
+            return "This pack shows no number of the metrics engine."
+        grains: dict[str, set[str]] = {}
+        for t in self.traced:
+            grain = "weeks" if "-W" in t.period else "quarters" if "-Q" in t.period else "months"
+            grains.setdefault(grain, set()).add(t.period)
+        spans = []
+        for grain, labels in grains.items():
+            first, last = min(labels), max(labels)
+            spans.append(first if first == last else f"{len(labels)} {grain}, {first} to {last}")
+        span = "; ".join(spans)
+        dims = sorted({t.filter.partition("=")[0] for t in self.traced if t.filter != "all"})
+        by = f" [--by {'|'.join(dims)}]" if dims else ""
+        return (
+            f"Every metric number names its metric (id in metrics.yaml), period and filter, and "
+            f"equals `demandos metrics --period PERIOD{by}` for them ({span})."
+        )
+
+    @property
     def subtitle(self) -> str:
         end = date.fromordinal(self.end.toordinal() - 1)
         parts = [f"{self.period} ({self.start:%a %d %b %Y} – {end:%a %d %b %Y})"]
