@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import datetime
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,30 @@ def artifacts() -> Path:
     folder = ARTIFACTS / "reports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+class References(HTMLParser):
+    """What an HTML file refers to (src, href, …), its tags and its style text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self.tags: list[str] = []
+        self.styles: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in ("src", "href", "xlink:href", "srcset", "action", "data") and value:
+                self.found.append(value)
+            if name == "style" and value:
+                self.styles.append(value)
+
+    def handle_data(self, data: str) -> None:
+        if self.tags and self.tags[-1] == "style":
+            self.styles.append(data)
+
+    @property
+    def external(self) -> list[str]:
+        """References that leave the file (anything but #fragments and data: URIs)."""
+        return [r for r in self.found if not r.startswith(("#", "data:"))]

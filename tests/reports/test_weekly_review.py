@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from demandos.reports.numbers import fmt
 from demandos.reports.packs.weekly_review import robust_z
 from demandos.workspace import Workspace
 
-from .conftest import NOW, WEEK
+from .conftest import NOW, WEEK, References
 
 SECTIONS = ["agenda", "north_star", "metric_tree", "why", "anomalies", "issues", "actions",
             "decisions"]  # fmt: skip
@@ -188,29 +187,9 @@ def test_robust_z_by_hand() -> None:
 # -- the three files -------------------------------------------------------------------------
 
 
-class _References(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[str] = []
-        self.tags: list[str] = []
-        self.styles: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        for name, value in attrs:
-            if name in ("src", "href", "xlink:href", "srcset", "action", "data") and value:
-                self.found.append(value)
-            if name == "style" and value:
-                self.styles.append(value)
-
-    def handle_data(self, data: str) -> None:
-        if self.tags and self.tags[-1] == "style":
-            self.styles.append(data)
-
-
 def test_html_is_self_contained(files: dict[str, Path], pack: Pack) -> None:
     html = files["html"].read_text()
-    parser = _References()
+    parser = References()
     parser.feed(html)
     assert "svg" in parser.tags and "style" in parser.tags
     assert "script" not in parser.tags and "link" not in parser.tags
