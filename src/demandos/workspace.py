@@ -31,6 +31,7 @@ from demandos.store.oplog import Load, OperatingLog
 
 if TYPE_CHECKING:
     from demandos.cadence.log import CadenceLog
+    from demandos.kernel.proposals import Proposal
     from demandos.metrics import MetricTable
     from demandos.metrics.decompose import Explanation
     from demandos.metrics.health import HealthReport
@@ -279,6 +280,12 @@ class Workspace:
 
         fy = self.specs.workspace.fiscal_year_start_month
         return current_period("month", today, fiscal_year_start_month=fy).previous().label
+
+    def kernel_proposals(self, period: str, *, quarters: int = 4) -> list[Proposal]:
+        """Kernel refinement proposals from the ``quarters`` quarters ending with ``period``."""
+        from demandos.kernel.proposals import proposals
+
+        return proposals(self, period, quarters=quarters)
 
     def review(
         self, ritual: str, period: str | None = None, *, now: datetime | None = None
