@@ -22,9 +22,11 @@ DataFrames, puts each row in its ISO week, and computes every component per week
 with one ``groupby`` each, then the same formulas, comparisons and data-coverage states.
 
 Each case runs in its own subprocess, so its peak memory (max RSS) is its own; each case runs the
-tree ``--repeat`` times and reports every wall time. The parent checks that both cases give the
-same numbers (to rounding) before it prints anything: a benchmark that disagrees with itself
-measures nothing.
+tree ``--repeat`` times and reports every wall time. demandos runs once more before those, as the
+first reader of the snapshot: the store keeps the table summaries and the deal touches (revenue
+influenced and sourced) per snapshot, and that run computes them (they are dropped before it);
+it is printed on its own. The parent checks that both cases give the same numbers (to rounding)
+before it prints anything: a benchmark that disagrees with itself measures nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import json
 import math
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -121,12 +124,23 @@ def _cpu() -> float:
 Runs = list[tuple[float, float]]  # (wall s, cpu s) per run
 
 
+def forget_kept(root: Path) -> None:
+    """Drop what the store keeps per snapshot (table summaries, derived tables such as the deal
+    touches), so that the next reader computes them, as the first reader after a load does."""
+    from demandos.store.embedded import DERIVED, SUMMARIES
+
+    for folder in (SUMMARIES, DERIVED):
+        shutil.rmtree(root / ".demandos" / "facts" / folder, ignore_errors=True)
+
+
 def case_demandos(root: Path, weeks: list[str], today: date, repeat: int) -> tuple[Runs, list[Row]]:
+    """``repeat`` + 1 runs: the first one reads the snapshot as its first reader does."""
     from demandos.metrics import compute_many
     from demandos.workspace import Workspace
 
+    forget_kept(root)
     runs = []
-    for _ in range(repeat):
+    for _ in range(repeat + 1):
         with Workspace.open(root) as ws:
             facts = ws.facts  # opens the store: a DuckDB connection and the snapshot's views
             t, c = time.perf_counter(), _cpu()
@@ -594,6 +608,7 @@ def main() -> None:
         ours = run_case("demandos", root, *options, "--out", f"{tmp}/d.json")
         base = run_case("pandas", root, *options, "--out", f"{tmp}/p.json")
         mine, theirs = (json.loads((Path(tmp) / f).read_text()) for f in ("d.json", "p.json"))
+    first = ours["runs"].pop(0)  # the snapshot's first reader: it computes what the store keeps
     checked, bad = compare(mine, theirs)
     if bad:
         print(f"demandos and pandas disagree on {len(bad)} values, e.g.:")
@@ -617,6 +632,10 @@ def main() -> None:
         )
     best_d = min(r[0] for r in ours["runs"])
     best_b = min(r[0] for r in base["runs"])
+    print(
+        f"demandos as the snapshot's first reader (summary and deal touches computed, then kept): "
+        f"{first[0]:.2f} s wall, {first[1]:.2f} s CPU ({best_b / first[0]:.1f}x pandas' best)"
+    )
     met = best_b / best_d >= 5 and best_d < 10 and ours["peak_mb"] < 4096
     print("targets (≥5x pandas, <10 s, <4 GB):", "met" if met else "NOT met")
 

@@ -23,7 +23,7 @@ CHANNELS = ChannelsSpec.model_validate({
          "sources": ["Paid Social / LinkedIn", "linkedin*"]},
         {"id": "google_ads", "name": "Google Search Ads", "type": "paid",
          "sources": ["paid search*"]},
-        {"id": "webinars", "name": "Webinars", "type": "owned"},
+        {"id": "webinars", "name": "Webinars", "type": "owned", "sources": ["webinar*20?6"]},
     ],
 })  # fmt: skip
 
@@ -47,6 +47,9 @@ TABLES = {
         person("l4", "a4", datetime(2026, 3, 5), "Trade show"),  # no channel claims it
         person("l5", "a1", datetime(2026, 3, 6), None),
         person("l6", "a5", datetime(2025, 1, 6), "LinkedIn Lead Gen"),  # too long before o5
+        person("l7", "a6", datetime(2026, 3, 7), "Webinar: Close in Q1 2026"),  # * and ? inside
+        # a glob without a wildcard is the whole value, not a prefix: no channel claims it
+        person("l8", "a7", datetime(2026, 3, 8), "Paid Social / LinkedIn Retargeting"),
     ],
     "opportunities": [
         opp("o1", "a2", datetime(2026, 3, 10), 1000.0, "Paid Search"),  # its own source
@@ -78,11 +81,12 @@ def test_lead_sources_and_deal_sources_map_to_channels(company: FactStore) -> No
     def by(metric: str) -> dict[str | None, float | None]:
         return {r.member: r.value for r in table.rows if r.metric == metric and r.member}
 
-    assert by("leads") == {"linkedin_ads": 1.0, "google_ads": 1.0, "webinars": 1.0,
-                           "Trade show": 1.0, UNASSIGNED: 1.0}  # fmt: skip
+    assert by("leads") == {"linkedin_ads": 1.0, "google_ads": 1.0, "webinars": 2.0,
+                           "Trade show": 1.0, "Paid Social / LinkedIn Retargeting": 1.0,
+                           UNASSIGNED: 1.0}  # fmt: skip
     pipeline = by("pipeline_created")
     assert pipeline == {"google_ads": 1000.0, "linkedin_ads": 2000.0, "Trade show": 4000.0,
                         UNASSIGNED: 8000.0 + 16000.0}  # fmt: skip
     # the lead source now meets the spend of the same channel: CPL by channel is defined
     assert by("cpl")["linkedin_ads"] == 500.0
-    assert table.get("leads").value == 5.0  # l6 led in 2025
+    assert table.get("leads").value == 7.0  # l6 led in 2025

@@ -17,7 +17,7 @@ from demandos.metrics import compute
 from demandos.metrics.components import UNASSIGNED
 from demandos.store import FactStore
 
-from .fixture import BACKENDS, load, open_store, specs, spend
+from .fixture import BACKENDS, batch, load, open_store, specs, spend
 
 TODAY = date(2027, 1, 15)
 
@@ -159,6 +159,38 @@ def test_revenue_influenced_and_sourced_by_hand(company: FactStore) -> None:
     # X2 (5,000, won 05-01): influenced by the newsletter (t5); its first touch t4 is sales.
     assert may.get("revenue_influenced").value == 5000.0
     assert may.get("revenue_sourced").value == 0.0
+
+
+def test_deal_touches_are_kept_per_snapshot_and_follow_loads(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:  # fmt: skip
+    ids = ("revenue_influenced", "revenue_sourced")
+    kept = tmp_path / ".demandos" / "facts" / "derived"
+
+    def may(facts: FactStore) -> tuple[float | None, ...]:
+        table = compute(facts, tree(*ids), "2026-05", today=TODAY)
+        return tuple(table.get(i).value for i in ids)
+
+    facts = load(open_store("embedded", tmp_path / ".demandos", request), TABLES)
+    try:
+        assert may(facts) == (5000.0, 0.0)  # X2: influenced by t5, its first touch t4 is sales
+        [path] = kept.glob("deal_touches-*.parquet")
+        written = path.stat().st_ino
+        with open_store("embedded", tmp_path / ".demandos", request) as other:
+            assert may(other) == (5000.0, 0.0)
+        assert path.stat().st_ino == written  # another reader reads the rows back
+        # a newsletter click at the very moment of X2's sales call: X2 is sourced now
+        click = {"touch_id": "t7", "ts": datetime(2026, 2, 1), "account_id": "a2",
+                 "channel": "newsletter", "touch_type": "email_click"}  # fmt: skip
+        facts.load("touchpoints", batch("touchpoints", [click]))
+        assert may(facts) == (5000.0, 5000.0)
+        # X2 turns out lost: neither influenced nor sourced
+        lost = {**OPPORTUNITIES[1], "stage": "Lost", "is_won": False}
+        facts.load("opportunities", batch("opportunities", [lost]))
+        assert may(facts) == (0.0, 0.0)
+        assert len(list(kept.glob("*.parquet"))) == 1  # older snapshots' rows are dropped
+    finally:
+        facts.close()
 
 
 def test_maturing_cohorts_are_partial(

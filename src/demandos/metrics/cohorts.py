@@ -203,32 +203,45 @@ COHORT_PIPELINE = Derived(
 )  # fmt: skip
 
 
-def _won_with_touches(facts: FactStore, *, demand_only: bool) -> Any:
+def _deal_touches(facts: FactStore) -> Any:
+    """One row per won deal and channel that touched its account in the ``LOOKBACK_DAYS`` before
+    the deal was created: ``opp_id, close_date, amount, channel``, the channel's first touch
+    (``first_ts``) and first demand touch (``first_demand``, null when it made none).
+
+    Influence and sourcing both read it: one join of the won deals with every touch, kept per
+    snapshot by the store (:meth:`FactStore.derived`), as it reads stored columns only.
+    """
     o = facts.table("opportunities")
     won = o.filter(o.is_won, o.close_date.notnull(), o.account_id.notnull())
     won = won.select(won.opp_id, won.account_id, won.created_at, won.amount, won.close_date)
     t = facts.table("touchpoints")
-    if demand_only:
-        t = t.filter(~t.touch_type.isin(SALES_TOUCH_TYPES))
-    touches = t.select(_acct=t.account_id, _ts=t.ts, _channel=t.channel, _type=t.touch_type)
+    touches = t.select(_acct=t.account_id, _ts=t.ts, channel=t.channel, _type=t.touch_type)
     j = won.join(touches, won.account_id == touches._acct)
-    return j.filter(j._ts < j.created_at, j._ts >= j.created_at - _days(LOOKBACK_DAYS))
+    j = j.filter(j._ts < j.created_at, j._ts >= j.created_at - _days(LOOKBACK_DAYS))
+    return j.group_by(j.opp_id, j.channel).aggregate(
+        close_date=j.close_date.max(), amount=j.amount.max(), first_ts=j._ts.min(),
+        first_demand=j._ts.min(where=~j._type.isin(SALES_TOUCH_TYPES)),
+    )  # fmt: skip
 
 
 def _influenced(facts: FactStore, by: str | None) -> Any:
-    j = _won_with_touches(facts, demand_only=True)
+    d = facts.derived("deal_touches", _deal_touches)
+    d = d.filter(d.first_demand.notnull())
     if by == "channel":
-        return j.select(j.opp_id, j.close_date, j.amount, channel=j._channel).distinct()
-    return j.select(j.opp_id, j.close_date, j.amount).distinct()
+        return d.select(d.opp_id, d.close_date, d.amount, d.channel)
+    return d.select(d.opp_id, d.close_date, d.amount).distinct()
 
 
 def _sourced(facts: FactStore, by: str | None) -> Any:
-    j = _won_with_touches(facts, demand_only=False)
-    first = j.group_by(j.opp_id).aggregate(
-        close_date=j.close_date.max(), amount=j.amount.max(),
-        channel=j._channel.argmin(j._ts), _type=j._type.argmin(j._ts),
+    """Deals whose first touch was a demand touch (a demand and a sales touch at the very same
+    moment count as sourced), credited to the channel of that touch."""
+    d = facts.derived("deal_touches", _deal_touches)
+    demand = d.first_demand.notnull()
+    first = d.group_by(d.opp_id).aggregate(
+        close_date=d.close_date.max(), amount=d.amount.max(), _first=d.first_ts.min(),
+        _demand=d.first_demand.min(), channel=d.channel.argmin(d.first_demand, where=demand),
     )  # fmt: skip
-    return first.filter(~first._type.isin(SALES_TOUCH_TYPES))
+    return first.filter(first._demand == first._first)
 
 
 REVENUE_INFLUENCED = Derived(

@@ -8,6 +8,7 @@ breakdowns read the store directly and pay for no join.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -46,6 +47,10 @@ class KernelView(FactStore):
     def table(self, name: str, *, as_of: datetime | None = None) -> ibis.Table:
         mapping = KernelMap(self.kernel, self.channels, lambda n: self.facts.table(n, as_of=as_of))
         return mapping.add(name, self.facts.table(name, as_of=as_of), (self.by,))
+
+    def derived(self, name: str, build: Callable[[FactStore], ibis.Table]) -> ibis.Table:
+        """Built on the store itself: a derived table never holds a dimension of the specs."""
+        return self.facts.derived(name, build)
 
     def summary(self) -> list[TableSummary]:
         return self.facts.summary()

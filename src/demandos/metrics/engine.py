@@ -323,6 +323,9 @@ class _Engine:
         out: dict[str, float | None] = {MARGIN_KEY: self.margin}
         for comp in comps:
             series = self.data[comp.name].get(member)
+            if series and len(idx) == 1:  # one period: its value (most calls, 30k for a year)
+                out[comp.name] = series[idx[0]]
+                continue
             got = [series[i] if series else (0.0 if comp.additive else None) for i in idx]
             if any(v is None for v in got):
                 out[comp.name] = None

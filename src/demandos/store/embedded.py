@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import duckdb
 import filelock
 import ibis
+import ibis.expr.operations as ops
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -107,6 +109,8 @@ class EmbeddedFactStore(FactStore):
         self.gc_grace = gc_grace
         self._con: Any = ibis.duckdb.connect()
         self._snapshot = Snapshot(id=-1)
+        self._derived: dict[str, tuple[str, pa.Table]] = {}  # name -> key, rows (see derived)
+        self._view_tables: dict[str, ibis.Table] = {}  # the views as ibis tables, until repointed
         self._pin(self.log.current())
 
     @property
@@ -134,10 +138,13 @@ class EmbeddedFactStore(FactStore):
                 continue  # the same files: the view can stay
             paths = [str(self.root / f) for f in files]
             self._con.raw_sql(f"CREATE OR REPLACE VIEW {quote(name)} AS {scan_sql(schema, paths)}")
+            self._view_tables.pop(name, None)
         self._snapshot = snapshot
 
     def _versions(self, name: str) -> ibis.Table:
-        return self._con.table(name)
+        if name not in self._view_tables:  # asking DuckDB for a view's columns takes ~10 ms
+            self._view_tables[name] = self._con.table(name)
+        return self._view_tables[name]
 
     def summary(self) -> list[TableSummary]:
         """As :meth:`FactStore.summary`, kept per snapshot in ``summaries/`` (a snapshot never
@@ -164,6 +171,48 @@ class EmbeddedFactStore(FactStore):
         except OSError:
             pass  # a read-only facts folder: summaries are only not kept
         return found
+
+    def derived(self, name: str, build: Callable[[FactStore], ibis.Table]) -> ibis.Table:
+        """As :meth:`FactStore.derived`, kept in ``derived/`` under a key made of the query's SQL
+        and the files (and scan) of every table it reads: a load that changes one of those
+        tables, or a change to the query, gives a new key and the rows are computed again."""
+        self._check_open()
+        expr = build(self)
+        key = self._derived_key(expr)
+        if key is None:
+            return expr
+        known = self._derived.get(name)
+        if known is not None and known[0] == key:
+            return ibis.memtable(known[1])
+        path = self.root / DERIVED / f"{name}-{key}.parquet"
+        try:
+            rows = pq.read_table(path)
+        except (OSError, pa.ArrowException):  # not kept yet, or unreadable: compute it again
+            rows = expr.to_pyarrow()
+            with contextlib.suppress(OSError):  # a read-only facts folder: rows are not kept
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
+                pq.write_table(rows, temp)
+                temp.replace(path)
+                for old in path.parent.glob(f"{name}-*.parquet"):  # of older snapshots
+                    if old != path:
+                        old.unlink(missing_ok=True)
+        self._derived[name] = (key, rows)
+        return ibis.memtable(rows)
+
+    def _derived_key(self, expr: ibis.Table) -> str | None:
+        """What the rows of ``expr`` depend on, hashed; None when it reads anything but tables
+        of this store (an in-memory table, a query, a Spark store's views), whose rows its SQL
+        does not fix."""
+        sources = expr.op().find(ops.PhysicalTable)
+        if self._snapshot.id < 0 or not all(
+            isinstance(t, ops.DatabaseTable) and t.name in ALL_TABLES for t in sources
+        ):
+            return None
+        names = sorted({t.name for t in sources})
+        scans = {n: scan_sql(ALL_TABLES[n], list(self._snapshot.files(n))) for n in names}
+        text = json.dumps([ibis.to_sql(expr, dialect="duckdb"), scans], sort_keys=True)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
     def _begin(self, *, source: str, batch: str) -> Loader:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -202,6 +251,8 @@ class EmbeddedFactStore(FactStore):
 
 SUMMARIES = "summaries"
 """Folder (in the facts folder) of the current snapshot's table summaries."""
+DERIVED = "derived"
+"""Folder (in the facts folder) of derived tables kept per snapshot (:meth:`FactStore.derived`)."""
 
 
 def _summary_to_json(t: TableSummary) -> dict[str, Any]:

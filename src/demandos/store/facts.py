@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -285,6 +285,18 @@ class FactStore(ABC):
         }
         columns = ALL_TABLES["opportunities"].column_names
         return j.select(*[state[c].name(c) if c in state else j[c] for c in columns])
+
+    def derived(self, name: str, build: Callable[[FactStore], ibis.Table]) -> ibis.Table:
+        """``build(self)``: a small table computed from the stored tables alone.
+
+        ``build`` reads this store's tables and nothing else that can change (no specs, no
+        clock), so its result is fixed by the files of the tables it reads: a store that can
+        keep it per snapshot does (the embedded store, in ``derived/``), and every other reader
+        of that snapshot reads the kept rows instead of computing them again. The rows are held
+        in memory: for tables of thousands of rows, not of millions.
+        """
+        self._check_open()
+        return build(self)
 
     def summary(self) -> list[TableSummary]:
         """Every canonical table (quarantine included): current rows and time range."""
