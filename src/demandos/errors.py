@@ -9,8 +9,10 @@
     │   └── ConcurrentLoadError   another process holds the load lock for too long
     ├── IntakeError               a source file cannot be read at all (names file and row)
     ├── MetricError               a metric cannot be computed as specified
-    └── CadenceError              a ritual, period, owner, metric or date the log was given does
-                                  not fit the workspace (nothing is stored)
+    ├── CadenceError              a ritual, period, owner, metric or date the log was given does
+    │                             not fit the workspace (nothing is stored)
+    └── KernelError               a kernel version or proposal that does not exist, a publish
+                                  with nothing changed, a proposal decided already
 
 The CLI prints ``Error: <message>`` and the ``hint`` on a second line, and exits 1; a traceback
 only with ``--debug``. The web app answers them with one JSON shape (``as_dict``).
@@ -172,6 +174,11 @@ class MetricError(DemandosError):
 class CadenceError(DemandosError):
     """A ritual, period, owner, metric or date given to the operating log does not fit the
     workspace; nothing was stored."""
+
+
+class KernelError(DemandosError):
+    """A kernel version or proposal that does not exist, a publish with nothing changed, or a
+    proposal decided already; nothing was stored."""
 
 
 @dataclass

@@ -32,6 +32,7 @@ from demandos.store.oplog import Load, OperatingLog
 if TYPE_CHECKING:
     from demandos.cadence.log import CadenceLog
     from demandos.kernel.proposals import Proposal
+    from demandos.kernel.versions import KernelVersions
     from demandos.metrics import MetricTable
     from demandos.metrics.decompose import Explanation
     from demandos.metrics.health import HealthReport
@@ -126,6 +127,13 @@ class Workspace:
             return row.value, row.reason
 
         return CadenceLog(self.log, self.specs, read_metric=read_metric)
+
+    @cached_property
+    def kernel_versions(self) -> KernelVersions:
+        """Published kernel versions and decisions on proposals (``kernel/versions.py``)."""
+        from demandos.kernel.versions import KernelVersions
+
+        return KernelVersions(self.root, self.log, self.specs)
 
     def calendar(self, *, start: date | None = None, until: date | None = None) -> bytes:
         """The rhythm of cadence.yaml as an iCal file from ``start`` (default today)."""

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from demandos.cadence.log import ActionItem, CadenceLog
 from demandos.errors import CadenceError
 from demandos.store.oplog import (
+    HEAD_REVISION,
     MIGRATIONS,
     Action,
     Base,
@@ -253,7 +254,7 @@ def test_migration_0003_matches_the_models_and_keeps_old_rows(tmp_path: Path) ->
         )
     engine.dispose()
     log = OperatingLog.open(url)
-    assert log.revision() == "0003"
+    assert log.revision() == HEAD_REVISION
     with log.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     with log.session() as s:

@@ -21,11 +21,12 @@ from demandos.store.oplog import (
     _redact,
 )
 
-HEAD = "0003"  # the newest migration in store/migrations/versions
+HEAD = "0004"  # the newest migration in store/migrations/versions
 TABLES = [
     "actions",
     "alembic_version",
     "decisions",
+    "kernel_proposal_decisions",
     "kernel_versions",
     "loads",
     "reviews",

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import typer
 
 from demandos import __version__
-from demandos.cli import audit, cadence, render, reports
+from demandos.cli import audit, cadence, kernel, render, reports
 from demandos.errors import DemandosError
 from demandos.workspace import Workspace
 
@@ -276,6 +276,7 @@ app.command()(cadence.calendar)
 app.command()(audit.audit)
 app.add_typer(cadence.action_app, name="action")
 app.add_typer(cadence.decision_app, name="decision")
+app.add_typer(kernel.kernel_app, name="kernel")
 cadence.review_app.command("pack")(reports.review_pack)
 app.add_typer(cadence.review_app, name="review", cls=reports.ReviewGroup)
 

@@ -53,6 +53,23 @@ class KernelVersion(Base):
     content: Mapped[str] = mapped_column(Text)
 
 
+class ProposalDecision(Base):
+    """What became of a kernel refinement proposal (0004): accepted or rejected, once."""
+
+    __tablename__ = "kernel_proposal_decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[str] = mapped_column(String(20), unique=True, index=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(50))
+    target: Mapped[str] = mapped_column(String(300))
+    change: Mapped[str] = mapped_column(Text)
+    period: Mapped[str] = mapped_column(String(20))
+    decided_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+    kernel_version: Mapped[int | None] = mapped_column(Integer)  # published on acceptance
+
+
 class Review(Base):
     __tablename__ = "reviews"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -158,7 +175,7 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
-HEAD_REVISION = "0003"  # the newest migration in store/migrations (a test keeps them equal)
+HEAD_REVISION = "0004"  # the newest migration in store/migrations (a test keeps them equal)
 
 
 def revision_of(engine: Engine) -> str | None:
