@@ -173,7 +173,16 @@ class Workspace:
                     },
                 )
             )
+        self._changed({r.table for r in reports if r.inserted or r.updated})
         return reports
+
+    def _changed(self, tables: set[str]) -> None:
+        """After a load that changed ``tables``: bring what the store keeps per snapshot up to
+        date (the derived tables the metrics read), so the next reader does not pay for it."""
+        from demandos.metrics.cohorts import DERIVED_INPUTS, keep_derived
+
+        if tables & DERIVED_INPUTS:
+            keep_derived(self.facts)
 
     def ingest(
         self,
@@ -225,6 +234,7 @@ class Workspace:
                 )
             )
             reports.append(report)
+        self._changed({t for r in reports for t, c in r.tables.items() if c.inserted or c.updated})
         return reports
 
     def intake_context(self, *, source_timezone: str | None = None) -> Context:

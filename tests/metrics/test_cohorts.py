@@ -7,10 +7,11 @@ seven touches. Every expected number is counted from these rows in the comments.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from demandos.metrics import compute
@@ -189,8 +190,40 @@ def test_deal_touches_are_kept_per_snapshot_and_follow_loads(
         facts.load("opportunities", batch("opportunities", [lost]))
         assert may(facts) == (0.0, 0.0)
         assert len(list(kept.glob("*.parquet"))) == 1  # older snapshots' rows are dropped
+        # the store's clean-up of unused files leaves the kept rows of the current snapshot
+        [path] = kept.glob("deal_touches-*.parquet")
+        facts.gc_grace = timedelta(0)  # type: ignore[attr-defined]
+        facts.load("touchpoints", batch("touchpoints", [{**click, "touch_id": "t8"}]))
+        assert path.exists()  # the load's clean-up left it (the next read replaces it)
     finally:
         facts.close()
+
+
+def test_a_workspace_load_keeps_the_derived_rows_ready(tmp_path: Path) -> None:
+    """Workspace.load of touchpoints or opportunities computes the deal touches at load time,
+    as a database keeps an index: the next reader of the snapshot finds them on disk."""
+    from demandos.workspace import Workspace
+
+    ws = Workspace.init(tmp_path / "ws")
+    kept = ws.data_dir / "facts" / "derived"
+    folder = tmp_path / "files"
+    folder.mkdir()
+    paths = []
+    for name in ("people", "touchpoints", "opportunities"):
+        path = folder / f"{name}.parquet"
+        pq.write_table(batch(name, TABLES[name]), path)
+        paths.append(path)
+    try:
+        ws.load(paths[:1])  # people only: nothing derived depends on them
+        assert not list(kept.glob("*.parquet"))
+        ws.load(paths[1:])
+        [path] = kept.glob("deal_touches-*.parquet")
+        mtime = path.stat().st_mtime_ns
+        table = compute(ws.facts, tree("revenue_influenced"), "2026-05", today=TODAY)
+        assert table.get("revenue_influenced").value == 5000.0
+        assert path.stat().st_mtime_ns == mtime  # read, not computed again
+    finally:
+        ws.close()
 
 
 def test_maturing_cohorts_are_partial(

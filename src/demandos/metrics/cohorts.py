@@ -224,6 +224,17 @@ def _deal_touches(facts: FactStore) -> Any:
     )  # fmt: skip
 
 
+DERIVED_INPUTS = frozenset({"opportunities", "touchpoints"})
+"""The tables the derived tables below read: a load that changes one makes them stale."""
+
+
+def keep_derived(facts: FactStore) -> None:
+    """Compute the derived tables revenue influenced and sourced read, where the store keeps
+    them per snapshot (the embedded store): called after a load that changed their inputs, so
+    the next reader of the snapshot finds them ready, as a database keeps an index."""
+    facts.derived("deal_touches", _deal_touches)
+
+
 def _influenced(facts: FactStore, by: str | None) -> Any:
     d = facts.derived("deal_touches", _deal_touches)
     d = d.filter(d.first_demand.notnull())

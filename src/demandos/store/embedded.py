@@ -237,7 +237,7 @@ class EmbeddedFactStore(FactStore):
         self._pin(snapshot)
         try:
             removed = self.log.collect_garbage(
-                snapshot, keep=self.keep_snapshots, grace=self.gc_grace
+                snapshot, keep=self.keep_snapshots, grace=self.gc_grace, own=(SUMMARIES, DERIVED)
             )
         except OSError as exc:  # a failed clean-up never fails a load
             self._progress.note(f"could not remove old fact files: {exc}")

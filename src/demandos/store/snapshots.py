@@ -119,11 +119,15 @@ class SnapshotLog:
         _pause_for_tests()
         write_atomic(self.root / CURRENT, f"{snapshot.id}\n")
 
-    def collect_garbage(self, current: Snapshot, *, keep: int, grace: timedelta) -> int:
+    def collect_garbage(
+        self, current: Snapshot, *, keep: int, grace: timedelta, own: tuple[str, ...] = ()
+    ) -> int:
         """Delete files no recent snapshot uses; the number of files deleted.
 
         A file survives while one of the last ``keep`` snapshots lists it, or while it is younger
-        than ``grace`` (a reader may still be pinned to an older snapshot). Call with the lock held.
+        than ``grace`` (a reader may still be pinned to an older snapshot). Folders named in
+        ``own`` hold files the store keeps beside its snapshots and replaces itself (summaries,
+        derived tables): they are left alone. Call with the lock held.
         """
         recent = range(max(1, current.id - keep + 1), current.id + 1)
         used: set[str] = set()
@@ -134,7 +138,7 @@ class SnapshotLog:
         cutoff = time.time() - grace.total_seconds()
         removed = 0
         for folder in self.root.iterdir():
-            if not folder.is_dir() or folder.name.startswith("."):
+            if not folder.is_dir() or folder.name.startswith(".") or folder.name in own:
                 continue
             for path in folder.iterdir():
                 rel = f"{folder.name}/{path.name}"
