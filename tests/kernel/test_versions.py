@@ -116,7 +116,7 @@ def test_publish_round_trip_rewrites_the_version_and_keeps_comments(
     assert second.item.content == after
     # only the version line changed; every comment (and the one just added) is still there
     assert after == before.replace("\nversion: 1\n", "\nversion: 2\n")
-    assert "# Raise this whenever the kernel changes" in after and "# promoted in Q4" in after
+    assert "# Set by `demandos kernel publish`" in after and "# promoted in Q4" in after
     assert KernelSpec.model_validate(parse_yaml(after, "kernel.yaml").data).version == 2
     assert [(v.version, v.author) for v in kv.versions()] == [(1, "maya"), (2, "priya")]
     assert kv.get("v2") == kv.get(2) == kv.latest() == second.item
