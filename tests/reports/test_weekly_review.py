@@ -13,17 +13,19 @@ from typer.testing import CliRunner
 
 from demandos.cli.main import app
 from demandos.errors import DemandosError
+from demandos.kernel.conformance import off_kernel_spend
 from demandos.metrics import MetricTable
+from demandos.metrics.periods import parse_period
 from demandos.reports import render
-from demandos.reports.model import Agenda, Chart, Group, Pack, Table
+from demandos.reports.model import Agenda, Chart, Group, Pack, Paragraph, Table
 from demandos.reports.numbers import fmt
-from demandos.reports.packs.weekly_review import robust_z
+from demandos.reports.packs.weekly_review import off_kernel_text, robust_z
 from demandos.workspace import Workspace
 
 from .conftest import NOW, WEEK, References
 
-SECTIONS = ["agenda", "north_star", "metric_tree", "why", "anomalies", "issues", "actions",
-            "decisions"]  # fmt: skip
+SECTIONS = ["agenda", "north_star", "metric_tree", "why", "anomalies", "issues", "off_kernel",
+            "actions", "decisions"]  # fmt: skip
 COMPARED = ("value", "change", "trailing_avg", "target")
 
 pytestmark = pytest.mark.slow
@@ -129,6 +131,15 @@ def test_issues_are_metrics_off_target_three_weeks(pack: Pack, demo_ws: Workspac
     table = next(b for b in pack.get("issues").blocks if isinstance(b, Table))
     assert [row[0].sub for row in table.rows] == expected
     assert table.columns[2:5] == tuple(weeks)
+
+
+def test_off_kernel_spend_of_the_week(pack: Pack, demo_ws: Workspace) -> None:
+    week = parse_period(WEEK)
+    specs = demo_ws.specs
+    spend = off_kernel_spend(demo_ws.facts, specs.kernel, specs.channels, week.start, week.end)
+    (paragraph,) = pack.get("off_kernel").blocks
+    assert isinstance(paragraph, Paragraph)
+    assert paragraph.text == off_kernel_text(spend, WEEK, pack.currency)
 
 
 def test_why_splits_the_movers_into_drivers(pack: Pack, demo_ws: Workspace) -> None:

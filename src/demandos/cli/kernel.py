@@ -1,4 +1,5 @@
-"""`demandos kernel publish|versions|diff|proposals`: the kernel's versions and proposals.
+"""`demandos kernel publish|versions|diff|proposals|fit|conformance`: the kernel's versions and
+proposals, each account's ICP fit and the kernel conformance report.
 
 Each parses, calls the workspace's kernel versions (``kernel/versions.py``), and presents;
 main.py registers the group.
@@ -6,6 +7,8 @@ main.py registers the group.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Sequence
 from datetime import date
@@ -16,7 +19,11 @@ import typer
 from rich.markup import escape
 
 from demandos.cli import render
+from demandos.kernel.conformance import conformance as conformance_report
+from demandos.kernel.conformance import last_full_month
+from demandos.kernel.fit import fit_report
 from demandos.kernel.versions import Decided, find_proposal, last_quarter
+from demandos.metrics.periods import parse_period
 from demandos.workspace import Workspace
 
 WorkspaceOpt = Annotated[
@@ -206,3 +213,75 @@ def reject(
     """Reject a proposal; kernel.yaml stays as it is."""
     result = _decide("reject", proposal_id, period, by, note, workspace)
     _say(f"✓ {result.item.proposal_id} rejected")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+@kernel_app.command("fit")
+def fit(
+    account: Annotated[str | None, typer.Option("--account", help="One account id.")] = None,
+    format: Annotated[Literal["table", "json", "csv"], typer.Option("--format", "-f")] = "table",
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Each account's ICP segment, fit score and reasons, and each person's persona."""
+    with Workspace.open(workspace) as ws:
+        facts = ws.facts
+        report = fit_report(facts.table("accounts"), facts.table("people"), ws.specs.kernel,
+                            account)  # fmt: skip
+    if format == "json":
+        return _json(report.as_dict())
+    if format == "csv":
+        buffer = io.StringIO()
+        out = csv.writer(buffer, lineterminator="\n")
+        out.writerow(["account_id", "name", "segment", "closest", "score", "matched", "failed"])
+        for a in report.accounts:
+            out.writerow([a.account_id, a.name or "", a.segment, a.closest or "",
+                          "" if a.score is None else f"{a.score:.4g}",
+                          ";".join(a.matched), ";".join(a.failed)])  # fmt: skip
+        typer.echo(buffer.getvalue(), nl=False)
+        return None
+    rows = [
+        (escape(a.account_id), escape(a.name or ""), escape(a.segment), escape(a.closest or ""),
+         _pct(a.score), ", ".join(a.matched), ", ".join(a.failed))
+        for a in report.accounts
+    ]  # fmt: skip
+    columns = ["account", "name", "segment", "closest", "fit", "meets", "misses"]
+    render.console.print(render.table(f"ICP fit ({len(rows)} accounts)", columns, rows))
+    people = [(escape(p.person_id), escape(p.account_id or ""), escape(p.title or ""),
+               escape(p.persona)) for p in report.people]  # fmt: skip
+    title = f"Personas ({len(people)} people)"
+    render.console.print(render.table(title, ["person", "account", "title", "persona"], people))
+    return None
+
+
+@kernel_app.command("conformance")
+def conformance(
+    period: Annotated[
+        str | None, typer.Option(help="The period, e.g. 2026-11 (default: the last full month).")
+    ] = None,
+    format: FormatOpt = "table",
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """The share of spend, programs, assets, touches and pipeline on the kernel; the off-kernel
+    list with owners."""
+    with Workspace.open(workspace) as ws:
+        fy = ws.specs.workspace.fiscal_year_start_month
+        chosen = (
+            parse_period(period, fiscal_year_start_month=fy)
+            if period
+            else last_full_month(date.today(), fiscal_year_start_month=fy)
+        )
+        report = conformance_report(ws.facts, ws.specs.kernel, ws.specs.channels, chosen)
+    if format == "json":
+        return _json(report.as_dict())
+    rows = [(s.what, f"{s.total:,.0f}", _pct(s.segment_share), _pct(s.pillar_share))
+            for s in report.shares]  # fmt: skip
+    title = f"Kernel conformance, {report.period}"
+    render.console.print(render.table(title, ["what", "total", "ICP segment", "pillar"], rows))
+    off = [(o.kind, escape(o.id), escape(o.name), escape(o.owner or "—"), ", ".join(o.missing),
+            "" if o.amount is None else f"{o.amount:,.0f}") for o in report.off_kernel]  # fmt: skip
+    columns = ["kind", "id", "name", "owner", "maps to no", "spend"]
+    render.console.print(render.table(f"Off-kernel ({len(off)})", columns, off))
+    return None

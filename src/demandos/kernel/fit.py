@@ -24,14 +24,16 @@ Personas
     characters, including none. A person without a title, or whose title matches no pattern, is
     ``NO_PERSONA``.
 
-:func:`fit_checks` names each rule's check, so a fit score ("how well, and why") can be built on
-the same expressions.
+:func:`fit_checks` names each rule's check; :func:`fit_report` builds a fit score on them ("how
+well, and why": :class:`AccountFit`).
 """
 
 from __future__ import annotations
 
 import string
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -139,4 +141,117 @@ def person_personas(people: ir.Table, kernel: KernelSpec) -> ir.Table:
     """``person_id, persona`` for every person of ``people`` (a canonical people table)."""
     return people.select(
         person_id=people.person_id, persona=persona_of(people.title, kernel.personas)
+    )
+
+
+# -- the fit report: how well each account fits, and why --------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountFit:
+    """How an account fits the ICP.
+
+    ``segment`` is the account's segment (:func:`segment_of`). ``closest`` is the segment the
+    score is measured against: the account's own segment, else the segment whose rules it meets
+    the largest share of (the first in kernel order on a tie). ``score`` is that share of the
+    closest segment's rules the account meets, from 0 to 1 (1 for an account in a segment; 1 for
+    a segment without rules; None when kernel.yaml has no segment). ``matched`` and ``failed``
+    name the closest segment's rules the account meets and misses (the reasons).
+    """
+
+    account_id: str
+    name: str | None
+    segment: str
+    closest: str | None
+    score: float | None
+    matched: tuple[str, ...]
+    failed: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "matched": list(self.matched), "failed": list(self.failed)}
+
+
+@dataclass(frozen=True)
+class PersonFit:
+    """A person's persona (:func:`persona_of`)."""
+
+    person_id: str
+    account_id: str | None
+    title: str | None
+    persona: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FitReport:
+    accounts: tuple[AccountFit, ...]
+    people: tuple[PersonFit, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accounts": [a.as_dict() for a in self.accounts],
+            "people": [p.as_dict() for p in self.people],
+        }
+
+
+def _account_fit(row: dict[str, Any], segments: Sequence[Segment]) -> AccountFit:
+    best: tuple[Segment, float, list[str], list[str]] | None = None
+    for i, s in enumerate(segments):
+        names = [n for n in row if n.startswith(f"_f{i}_")]
+        matched = [n.split("_", 2)[2] for n in names if row[n]]
+        failed = [n.split("_", 2)[2] for n in names if not row[n]]
+        score = len(matched) / len(names) if names else 1.0
+        if s.id == row["_segment"]:
+            best = (s, score, matched, failed)
+            break
+        if best is None or score > best[1]:
+            best = (s, score, matched, failed)
+    return AccountFit(
+        account_id=str(row["account_id"]),
+        name=row["name"],
+        segment=str(row["_segment"]),
+        closest=best[0].id if best else None,
+        score=best[1] if best else None,
+        matched=tuple(best[2]) if best else (),
+        failed=tuple(best[3]) if best else (),
+    )
+
+
+def fit_report(
+    accounts: ir.Table, people: ir.Table, kernel: KernelSpec, account_id: str | None = None
+) -> FitReport:
+    """Every account's segment, fit score and reasons, and every person's persona (of one
+    account and its people when ``account_id`` is given), ordered by id."""
+    if account_id is not None:
+        accounts = accounts.filter(accounts.account_id == account_id)
+        people = people.filter(people.account_id == account_id)
+    checks = {
+        f"_f{i}_{name}": check
+        for i, s in enumerate(kernel.segments)
+        for name, check in fit_checks(accounts, s.rules).items()
+    }
+    rows = (
+        accounts.select(
+            "account_id", "name", _segment=segment_of(accounts, kernel.segments), **checks
+        )
+        .order_by("account_id")
+        .to_pyarrow()
+        .to_pylist()
+    )
+    persons = (
+        people.select(
+            "person_id", "account_id", "title", persona=persona_of(people.title, kernel.personas)
+        )
+        .order_by("person_id")
+        .to_pyarrow()
+        .to_pylist()
+    )
+    return FitReport(
+        tuple(_account_fit(r, kernel.segments) for r in rows),
+        tuple(
+            PersonFit(str(p["person_id"]), p["account_id"], p["title"], p["persona"])
+            for p in persons
+        ),
     )

@@ -11,6 +11,8 @@ Sections, each from the metrics engine (one ``compute_many`` call) or the operat
 - **anomalies**: a robust z-score (median and MAD of the 13 complete weeks before), with each flag
   checked against the same ISO week last year (week-of-year seasonality);
 - **issues**: metrics off target (amber or red) three weeks in a row;
+- **off-kernel spend**: the share of the week's media spend that maps to no ICP segment or no
+  message pillar, with its programs and owners (``kernel.conformance.off_kernel_spend``);
 - **actions**: open actions at the meeting (overdue flagged) and those done since the last one;
 - **decisions**: decisions made since the last meeting and how their metric moved since.
 
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from demandos.errors import CadenceError, DemandosError
+from demandos.kernel.conformance import OffKernelSpend, off_kernel_spend
 from demandos.metrics import MetricTable, MetricValue, compute_many
 from demandos.metrics.periods import Period
 from demandos.reports.charts import trend_spec
@@ -101,6 +104,7 @@ def weekly_review(ctx: PackContext, period: str | None) -> Pack:
     _why(out, ctx, history, north)
     _anomalies(out, history, ly_weeks)
     _issues(out, history)
+    _off_kernel(out, ctx, week)
     _actions(out, ctx, meeting.start.replace(tzinfo=None))
     _decisions(out, ctx, history, meeting.start.replace(tzinfo=None))
     if north is not None and history.now.get(north).value is None:
@@ -405,6 +409,31 @@ def _issues(out: Pack, h: _History) -> None:
             "All channels; targets scaled to one week.",
         ),
     )
+
+
+def off_kernel_text(spend: OffKernelSpend, week: str, currency: str) -> str:
+    """The off-kernel spend line of the pack."""
+    if spend.share is None:
+        return f"No media spend in {week}."
+    if not spend.programs:
+        total = fmt(spend.total, "currency", currency)
+        return f"All {total} of media spend in {week} maps to an ICP segment and a message pillar."
+    programs = ", ".join(
+        f"{o.id} {fmt(o.amount, 'currency', currency)} ({o.owner or 'no owner'})"
+        for o in spend.programs
+    )
+    return (
+        f"{fmt(spend.share, 'percent')} of media spend in {week} "
+        f"({fmt(spend.off, 'currency', currency)} of {fmt(spend.total, 'currency', currency)}) "
+        f"is off-kernel, mapped to no ICP segment or no message pillar: {programs}."
+    )
+
+
+def _off_kernel(out: Pack, ctx: PackContext, week: Period) -> None:
+    specs = ctx.ws.specs
+    spend = off_kernel_spend(ctx.ws.facts, specs.kernel, specs.channels, week.start, week.end)
+    section = out.section("off_kernel", "Off-kernel spend")
+    section.add(Paragraph(off_kernel_text(spend, week.label, out.currency)))
 
 
 def _actions(out: Pack, ctx: PackContext, meeting: datetime) -> None:
