@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-import ibis
-
-from demandos.metrics.components import in_period
+from demandos.distribution.legacy import ENDED_WITHIN_DAYS as ENDED_WITHIN_DAYS
+from demandos.distribution.legacy import LEGACY_AUDIENCE as LEGACY_AUDIENCE
+from demandos.distribution.legacy import LEGACY_DAYS as LEGACY_DAYS
+from demandos.distribution.legacy import Legacy as Legacy
+from demandos.distribution.legacy import Scratch as Scratch
+from demandos.distribution.legacy import legacies
 from demandos.metrics.health import Week, influence, weekly
 from demandos.metrics.periods import week_period
 from demandos.rollout.checks import AuditContext
-from demandos.spec.channels import Program
 
 HEROIC_SHARE = 0.30
 """A program bringing this share of pipeline or more carries the system."""
@@ -35,13 +37,6 @@ HEROIC_AFTER = 0.75
 """… and a hangover when the weeks after it average below this share of the median week."""
 AFTER_WEEKS = 4
 """Weeks after the peak that are averaged."""
-LEGACY_DAYS = 90
-"""Days after a campaign's end in which its assets and audience are looked for."""
-LEGACY_AUDIENCE = 0.10
-"""The share of the people a campaign reached still reached on owned channels after it ended
-for it to have left an audience."""
-ENDED_WITHIN_DAYS = 365
-"""Campaigns that ended longer ago than this before the audit are left out."""
 
 
 # -- heroic campaign ------------------------------------------------------------------------
@@ -290,108 +285,7 @@ def ownership(a: AuditContext) -> Ownership:
 # -- starting from scratch ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Legacy:
-    """What an ended campaign or launch left behind."""
-
-    program: str
-    name: str
-    kind: str
-    owner: str
-    start: date
-    end: date
-    after_days: int  # days after its end that were looked at (up to LEGACY_DAYS)
-    reached: int  # people its touches reached while it ran
-    kept: int  # of those, people touched on an owned channel after it ended
-    assets: int  # assets its touches used
-    assets_kept: int  # of those, assets touched again after it ended
-
-    @property
-    def kept_share(self) -> float | None:
-        return self.kept / self.reached if self.reached else None
-
-    @property
-    def left_asset(self) -> bool:
-        return self.assets_kept > 0
-
-    @property
-    def left_audience(self) -> bool:
-        share = self.kept_share
-        return share is not None and share >= LEGACY_AUDIENCE
-
-    @property
-    def from_scratch(self) -> bool | None:
-        """True when it left neither; None when nothing says whom it reached."""
-        if not self.reached and not self.assets:
-            return None
-        return not self.left_asset and not self.left_audience
-
-
-@dataclass
-class Scratch:
-    ended: list[Legacy] = field(default_factory=list)
-    running: list[str] = field(default_factory=list)  # campaigns still running at the audit
-    undated: list[str] = field(default_factory=list)  # launches without an end date
-    older: list[str] = field(default_factory=list)  # ended over ENDED_WITHIN_DAYS before
-
-    @property
-    def from_scratch(self) -> list[Legacy]:
-        return [p for p in self.ended if p.from_scratch]
-
-    @property
-    def known(self) -> list[Legacy]:
-        """The ended campaigns whose touches say whom they reached."""
-        return [p for p in self.ended if p.from_scratch is not None]
-
-    @property
-    def present(self) -> bool | None:
-        if not self.known:
-            return None
-        return bool(self.from_scratch)
-
-
 def scratch(a: AuditContext) -> Scratch:
-    """What each campaign and launch that ended left behind (see the module doc)."""
-    result: Scratch = a.memo("scratch", lambda: _scratch(a))
+    """What each campaign and launch that ended left behind (``distribution.legacy``)."""
+    result: Scratch = a.memo("scratch", lambda: legacies(a.specs.channels, a.facts, a.until))
     return result
-
-
-def _scratch(a: AuditContext) -> Scratch:
-    out = Scratch()
-    owned = sorted(c.id for c in a.specs.channels.channels if c.type == "owned")
-    for program in a.specs.channels.programs:
-        if program.kind == "always_on":
-            continue
-        if program.end is None:
-            out.undated.append(program.id)
-        elif program.end >= a.until:
-            out.running.append(program.id)
-        elif program.end < a.until - timedelta(days=ENDED_WITHIN_DAYS):
-            out.older.append(program.id)
-        else:
-            out.ended.append(_legacy(a, program, owned))
-    return out
-
-
-def _legacy(a: AuditContext, program: Program, owned: list[str]) -> Legacy:
-    assert program.start is not None and program.end is not None
-    t = a.facts.table("touchpoints")
-    over = program.end + timedelta(days=1)
-    stop = min(over + timedelta(days=LEGACY_DAYS), a.until)
-    ran = t.filter(t.program_id == program.id, in_period(t.ts, "timestamp", program.start, over))
-    later = t.filter(in_period(t.ts, "timestamp", over, stop))
-    people = ran.filter(ran.person_id.notnull()).select("person_id").distinct()
-    assets = ran.filter(ran.asset_id.notnull()).select("asset_id").distinct()
-    on_owned = later.filter(later.channel.isin(owned)) if owned else later.limit(0)
-    kept_ids = on_owned.select(kept_id=on_owned.person_id).distinct()
-    kept = people.join(kept_ids, people.person_id == kept_ids.kept_id)
-    used = later.select(used_id=later.asset_id).distinct()
-    reused = assets.join(used, assets.asset_id == used.used_id)
-
-    def n(expr: ibis.Table) -> int:
-        return int(expr.count().to_pyarrow().as_py())
-
-    return Legacy(
-        program.id, program.name, program.kind, program.owner, program.start, program.end,
-        max(0, (stop - over).days), n(people), n(kept), n(assets), n(reused),
-    )  # fmt: skip

@@ -61,6 +61,11 @@ class Program(SpecModel):
     end: date | None = Field(None, description="last day; required for campaigns")
     monthly_budget: Money | None = Field(None, description="planned spend per month")
     description: str = Field("", description="what it does and for whom")
+    hands_to: Id | None = Field(
+        None,
+        description="launches only: the always-on program that keeps the audience it built "
+        "(a launch reuses the kernel, leaves assets and hands its audience on)",
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> Program:
@@ -74,6 +79,11 @@ class Program(SpecModel):
         if self.start and self.end and self.end < self.start:
             raise spec_error(
                 f"end ({self.end}) is before start ({self.start})", "swap start and end"
+            )
+        if self.hands_to is not None and self.kind != "launch":
+            raise spec_error(
+                f"only a launch hands its audience on, and this is a {self.kind}",
+                "remove `hands_to:`, or make it `kind: launch`",
             )
         return self
 

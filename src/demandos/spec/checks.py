@@ -288,6 +288,7 @@ def programs_on_kernel(specs: Specs) -> Iterator[Finding]:
             specs, CHANNELS, (*path, "channel"), p.channel, channels, "channel", CHANNELS
         ):
             yield found
+        yield from _hands_to(specs, i)
         yield from check_refs(
             specs, CHANNELS, (*path, "segments"), p.segments, segments, "ICP segment", KERNEL
         )
@@ -307,6 +308,30 @@ def programs_on_kernel(specs: Specs) -> Iterator[Finding]:
                     f"add `{field}:` with ids from kernel.yaml: {', '.join(known)}",
                     severity="warning",
                 )
+
+
+def _hands_to(specs: Specs, i: int) -> Iterator[Finding]:
+    """A launch's ``hands_to`` names an always-on program of channels.yaml."""
+    program = specs.channels.programs[i]
+    if program.hands_to is None:
+        return
+    path = ("programs", i, "hands_to")
+    kinds = {p.id: p.kind for p in specs.channels.programs}
+    always_on = sorted(k for k, kind in kinds.items() if kind == "always_on")
+    if program.hands_to not in kinds:
+        if found := check_ref(
+            specs, CHANNELS, path, program.hands_to, always_on, "always-on program", CHANNELS
+        ):
+            yield found
+    elif kinds[program.hands_to] != "always_on":
+        yield finding(
+            specs,
+            CHANNELS,
+            path,
+            f"launch {program.id!r} hands its audience to {program.hands_to!r}, "
+            f"a {kinds[program.hands_to]}, not an always-on program",
+            f"name an always-on program: {', '.join(always_on) or 'channels.yaml has none'}",
+        )
 
 
 @rule("kernel_refs")
