@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from demandos.intake.quarantine import open_rows
-from demandos.kernel.fit import NO_SEGMENT
-from demandos.kernel.mapping import NO_PILLAR
+from demandos.kernel.conformance import Share as KernelShare
+from demandos.kernel.conformance import dated_shares
 from demandos.metrics.components import UNASSIGNED, in_period
 from demandos.rollout.checks import (
     AuditContext,
@@ -44,6 +44,20 @@ DERIVATIVE_SHARE = 0.2
 ASSETS_ON_PILLAR = 0.9
 WIN_LOSS_COVERAGE = 0.2
 """Win/loss notes for at least this share of the opportunities closed in the quarter."""
+
+
+def kernel_share(a: AuditContext, what: str, by: str) -> Share:
+    """The share of the quarter's spend, touches or pipeline on an ICP segment or a kernel
+    pillar (``by``), measured by the conformance report (``kernel.conformance``)."""
+    found: dict[str, KernelShare] = a.memo(
+        "conformance",
+        lambda: dated_shares(a.facts, a.specs.kernel, a.specs.channels, a.quarter.start, a.until),
+    )
+    s = found[what]
+    part = s.on_segment if by == "segment" else s.on_pillar
+    if not s.total:
+        return Share(what, by, None, s.total, None, "none in the quarter")
+    return Share(what, by, part / s.total, s.total, part, None)
 
 
 def _share_text(s: Share, what: str) -> str:
@@ -112,8 +126,7 @@ def programs_on_kernel(a: AuditContext) -> Result:
 
 @check("kernel", "k.spend", "Media spend maps to the kernel", weight=2)
 def spend_on_kernel(a: AuditContext) -> Result:
-    seg = a.mapped_share("media_spend", "segment", (NO_SEGMENT,))
-    pil = a.mapped_share("media_spend", "pillar", (NO_PILLAR,))
+    seg, pil = kernel_share(a, "spend", "segment"), kernel_share(a, "spend", "pillar")
     numbers = {"segment_share": seg.share, "pillar_share": pil.share, "media_spend": seg.total}
     if seg.share is None and pil.share is None:
         return not_applicable(f"no media spend in {a.quarter.label}", numbers)
@@ -130,8 +143,7 @@ def spend_on_kernel(a: AuditContext) -> Result:
 
 @check("kernel", "k.touches", "Touches reach ICP accounts with a message pillar", weight=1)
 def touches_on_kernel(a: AuditContext) -> Result:
-    seg = a.mapped_share("touches", "segment", (NO_SEGMENT,))
-    pil = a.mapped_share("touches", "pillar", (NO_PILLAR,))
+    seg, pil = kernel_share(a, "touches", "segment"), kernel_share(a, "touches", "pillar")
     numbers = {"segment_share": seg.share, "pillar_share": pil.share, "touches": seg.total}
     if seg.share is None:
         return not_applicable(f"no touches in {a.quarter.label}", numbers)
@@ -148,7 +160,7 @@ def touches_on_kernel(a: AuditContext) -> Result:
 
 @check("kernel", "k.pipeline", "Pipeline comes from ICP accounts", weight=2)
 def pipeline_on_kernel(a: AuditContext) -> Result:
-    seg = a.mapped_share("pipeline_created", "segment", (NO_SEGMENT,))
+    seg = kernel_share(a, "pipeline", "segment")
     numbers = {"segment_share": seg.share, "pipeline": seg.total}
     if seg.share is None:
         return not_applicable(f"no pipeline created in {a.quarter.label}", numbers)
