@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import typer
 
 from demandos import __version__
-from demandos.cli import audit, cadence, kernel, render, reports
+from demandos.cli import assets, audit, cadence, distribution, kernel, render, reports
 from demandos.errors import DemandosError
 from demandos.workspace import Workspace
 
@@ -274,6 +274,9 @@ def health(
 
 app.command()(cadence.calendar)
 app.command()(audit.audit)
+app.command()(distribution.channels)
+app.command()(distribution.programs)
+app.command()(assets.assets)
 app.add_typer(cadence.action_app, name="action")
 app.add_typer(cadence.decision_app, name="decision")
 app.add_typer(kernel.kernel_app, name="kernel")
