@@ -11,7 +11,8 @@ Two files of ``--rows`` rows each, generated in their platforms' real formats:
 Each case runs in its own subprocess (peak memory = max RSS of that process): ``Workspace.ingest``
 into a fresh demo workspace, with every normalization step on (UTM rules, program names, rates,
 accounts by email domain), and the baseline, DuckDB's own ``read_csv`` of the same file into a
-table (in memory; ``+file``: into a DuckDB database file), best of three runs. ``--phases``
+table (in memory; ``+file``: into a DuckDB database file), best of three runs; wall clock and
+CPU seconds (every thread: a fairer measure on a busy machine) of the timed part. ``--phases``
 times the steps of one ingest (read; translate, normalize and check, which are one DuckDB query
 per table; load) to say where the time goes.
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -202,14 +204,15 @@ def case_ingest(path: Path, folder: Path, mapping: Path | None) -> dict[str, Any
         # before the clock starts: the ingest is timed, not the workspace's setup
         ws.summary()
         assert ws.log.revision() is not None
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         if mapping:
             report = ingest_mapped(ws, path, mapping)
         else:
             [report] = ws.ingest([path])
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {
         "wall": wall,
+        "cpu": cpu,
         "rows": report.rows,
         "inserted": report.total("inserted"),
         "quarantined": report.quarantined,
@@ -221,16 +224,18 @@ def case_baseline(path: Path, folder: Path, skip: int, to_file: bool) -> dict[st
     import duckdb
 
     con = duckdb.connect(str(folder / "baseline.duckdb") if to_file else ":memory:")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{path}', skip={skip}, header=true)")
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     [(rows,)] = con.execute("SELECT count(*) FROM t").fetchall()
     con.close()
-    return {"wall": wall, "rows": rows}
+    return {"wall": wall, "cpu": cpu, "rows": rows}
 
 
 def case_phases(path: Path, folder: Path) -> dict[str, Any]:
     """The steps of ``ingest_file`` timed one by one (the same calls, in the same order)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import duckdb
 
     from demandos import Workspace
@@ -255,10 +260,12 @@ def case_phases(path: Path, folder: Path) -> dict[str, Any]:
 
         rules = rules_for(ws.specs, ws.facts)
         connector, line = detect(path)
-        file_sha256(path)
-        lap("detect + sha256")
-        raw = read_file(path, connector, line)
-        lap("read (pyarrow csv)")
+        lap("detect")
+        with ThreadPoolExecutor(max_workers=1) as pool:  # as ingest_file: hashed while read
+            sha256 = pool.submit(file_sha256, path)
+            raw = read_file(path, connector, line)
+            sha256.result()
+        lap("read (pyarrow csv) + sha256")
         con = duckdb.connect()
         views = translated(con, connector, raw.table, ws.intake_context(), raw_json=False)
         views = {t: normalized(con, t, v, rules) for t, v in views.items()}
@@ -315,7 +322,8 @@ def report(label: str, file: Path, skip: int, mapping: Path | None, phases: bool
     size = file.stat().st_size / 1e6
     print(f"\n{label}: {file.name}, {ours['rows']:,} rows, {size:,.0f} MB, source {ours['source']}")
     print(f"  stored {ours['inserted']:,}, quarantined {ours['quarantined']:,}")
-    print(f"  {'':<34}{'wall s':>8}{'rows/s':>11}{'peak MB':>9}{'ratio':>8}")
+    # CPU seconds of every thread, for a busy machine, where the wall clock says less
+    print(f"  {'':<34}{'wall s':>8}{'rows/s':>11}{'peak MB':>9}{'ratio':>8}{'CPU s':>8}")
     for name, r in (
         ("demandos ingest", ours),
         ("DuckDB read_csv → table", base),
@@ -324,10 +332,13 @@ def report(label: str, file: Path, skip: int, mapping: Path | None, phases: bool
         ratio = r["wall"] / base["wall"]
         print(
             f"  {name:<34}{r['wall']:>8.2f}{ours['rows'] / r['wall']:>11,.0f}"
-            f"{r['peak_mb']:>9,.0f}{ratio:>7.1f}x"
+            f"{r['peak_mb']:>9,.0f}{ratio:>7.1f}x{r['cpu']:>8.2f}"
         )
     verdict = "within" if ours["wall"] <= 3 * base["wall"] else "NOT within"
-    print(f"  → {verdict} 3x of DuckDB's read_csv into a table")
+    print(
+        f"  → {verdict} 3x of DuckDB's read_csv into a table "
+        f"(by CPU seconds {ours['cpu'] / base['cpu']:.1f}x)"
+    )
     if phases and mapping is None:
         steps = run("phases", file, skip=skip)
         total = sum(v for k, v in steps.items() if k != "peak_mb")
@@ -361,6 +372,8 @@ def main() -> None:
         hubspot_file(crm, args.rows)
         mapping = folder / "contacts.mapping.yaml"
         mapping.write_text(CRM_MAPPING)
+        # the files' pages reach the disk now, not while the first case (the ingest) runs
+        os.sync()
         print(f"generated 2 × {args.rows:,} rows in {time.perf_counter() - start:.1f} s")
         report("ad platform (LinkedIn)", ads, LINKEDIN_SKIP, None, args.phases)
         if "hubspot_contacts" in connectors():

@@ -117,6 +117,45 @@ def test_contacts_find_their_account_by_company_id_colleague_or_email_domain(
     }
 
 
+def test_a_domain_whose_contacts_name_two_companies_says_nothing(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    lines = CONTACTS.read_text(encoding="utf-8").splitlines()
+    other = lines[4].replace("1004,Keiko", "1009,Ana").replace("keiko.", "ana.")
+    path = tmp_path / "contacts.csv"
+    path.write_text("\n".join([*lines, other.replace(",4000000003", ",4000000001")]) + "\n")
+    one(ws, path)
+    account = {k: r["account_id"] for k, r in stored(ws, "people", "person_id").items()}
+    assert (account["1004"], account["1009"]) == ("4000000003", "4000000001")
+    assert account["1003"] is None  # its colleagues are with two companies: neither is its own
+
+
+def test_contacts_with_unreadable_dates_are_refused_quoting_the_value(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    lines = CONTACTS.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",2025-05-01 06:30,julia", ",2025-02-30 06:30,julia")
+    lines[2] = lines[2].replace("2025-05-08 16:43", "8 May 2025")
+    lines[3] = lines[3].replace(",2025-05-01 07:58,amelia", ",,amelia")
+    lines[4] = lines[4].replace(",2025-05-01 08:02,keiko", ",2025-05-01T08:02,keiko")
+    path = tmp_path / "contacts.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = one(ws, path)
+    assert (report.quarantined, report.tables["people"].inserted) == (4, 4)
+    rows = {r["row_number"]: r for r in open_rows(ws.facts).to_pyarrow().to_pylist()}
+    want = "is not a date (HubSpot writes YYYY-MM-DD HH:MM)"
+    assert rows[1]["reason"] == (
+        f"column Create Date: '2025-02-30 06:30' {want}; "
+        "column Create Date: '2025-02-30 06:30' is not a date and time (want YYYY-MM-DD HH:MM:SS)"
+    )
+    assert (
+        rows[2]["reason"] == f"column Became a Marketing Qualified Lead Date: '8 May 2025' {want}"
+    )
+    assert rows[3]["reason"] == "column Create Date: a value is required"
+    assert rows[4]["reason"] == f"column Create Date: '2025-05-01T08:02' {want}"
+    assert json.loads(rows[1]["raw"])["Create Date"] == "2025-02-30 06:30"
+
+
 def test_contacts_map_lifecycle_dates_title_and_original_source(ws: Workspace) -> None:
     one(ws, CONTACTS)
     people = stored(ws, "people", "person_id")

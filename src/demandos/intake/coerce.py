@@ -20,8 +20,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from demandos.intake.connector import trimmed
-from demandos.store.schema import QUARANTINE, Column, TableSchema
+from demandos.intake.connector import trimmed, written
+from demandos.store.schema import ARROW_TYPES, QUARANTINE, Column, TableSchema
 
 ROW_NUMBER = "__row"  # 1-based data row number in the source file, added by the reader
 SOURCE_ROW = "__raw"  # optional: the source row as JSON, kept in the quarantine
@@ -105,6 +105,8 @@ def _cast(column: Column, source_type: pa.DataType, value: str, number: str) -> 
     text = _is_text(source_type)
     if column.type == "string":
         return f"CAST({value} AS VARCHAR)"
+    if source_type == ARROW_TYPES[column.type]:  # typed already (a parsed date, Parquet)
+        return value
     if column.type == "list":
         if text:
             return (
@@ -125,18 +127,30 @@ def _cast(column: Column, source_type: pa.DataType, value: str, number: str) -> 
     raise AssertionError(column.type)
 
 
-def _problem(column: Column, required: bool, value: str, cast: str, label: str) -> str:
+def _typed_cast(column: Column, source_type: pa.DataType, typed: str, value: str) -> str:
+    """SQL: a typed column with its value as written beside it (``value``), cast to its type.
+
+    A typed value is kept as it is. A value the connector did not parse (``typed`` is NULL) is
+    cast from the text as written, as the connector's text would have been: the same values fit
+    as when connectors handed every value over as text.
+    """
+    kept = _cast(column, source_type, typed, f"TRY_CAST({typed} AS DOUBLE)")
+    return f"COALESCE({kept}, {_cast(column, pa.string(), value, f'TRY_CAST({value} AS DOUBLE)')})"
+
+
+def _problem(column: Column, required: bool, value: str, cast: str, label: str, source: str) -> str:
     """SQL for this column's reason text, NULL when the value is fine.
 
     ``value`` is the raw value (NULL when blank) and ``cast`` the value cast (NULL when it does
-    not fit); the reason names the column as the file does (``label``) and quotes the value.
+    not fit); the reason names the column as the file does (``label``) and quotes the value as
+    the column ``source`` holds it.
     """
     name = label.replace("'", "''")
     checks = []
     if required:
         checks.append(f"WHEN {value} IS NULL THEN 'column {name}: a value is required'")
     if column.type in EXPECTED:
-        shown = f"left(CAST(raw.{_q(column.name)} AS VARCHAR), 60)"
+        shown = f"left(CAST(raw.{_q(source)} AS VARCHAR), 60)"
         checks.append(
             f"WHEN NOT ({value} IS NULL) AND ({cast}) IS NULL THEN "
             f"'column {name}: ''' || {shown} || ''' is not {EXPECTED[column.type]}'"
@@ -198,13 +212,27 @@ def check(
         if c.name not in types and c.fallback in types:
             types[c.name] = types[c.fallback]
     present = [c for c in schema.columns if c.name in types]
+    # A column typed by the connector with its value as written beside it (``connector.dated``):
+    # the written text is the raw value, and the typed value is kept as it is (_typed_cast).
+    beside = {c.name: written(c.name) for c in present if written(c.name) in own and not c.fallback}
     # In steps, so that each value is trimmed, parsed and cast once: the raw value (NULL when
     # blank) as __v<i>, its number as __n<i> (whole numbers), the value cast as __c<i>.
-    values = [f"{_filled(schema, c, types, own)} AS __v{i}" for i, c in enumerate(present)]
-    numbers = [f"TRY_CAST(__v{i} AS DOUBLE) AS __n{i}" for i, c in enumerate(present)]
-    numbers = [n for n, c in zip(numbers, present, strict=True) if c.type == "int"]
+    values = [
+        f"raw.{_q(beside[c.name])} AS __v{i}"
+        if c.name in beside
+        else f"{_filled(schema, c, types, own)} AS __v{i}"
+        for i, c in enumerate(present)
+    ]
+    numbers = [
+        f"TRY_CAST(__v{i} AS DOUBLE) AS __n{i}"
+        for i, c in enumerate(present)
+        if c.type == "int" and c.name not in beside
+    ]
     casts = [
-        f"{_cast(c, types[c.name], f'__v{i}', f'__n{i}')} AS __c{i}" for i, c in enumerate(present)
+        f"{_typed_cast(c, types[c.name], _q(c.name), f'__v{i}')} AS __c{i}"
+        if c.name in beside
+        else f"{_cast(c, types[c.name], f'__v{i}', f'__n{i}')} AS __c{i}"
+        for i, c in enumerate(present)
     ]
     outputs = [f"raw.__c{i} AS {_q(c.name)}" for i, c in enumerate(present)]
     outputs += [
@@ -219,6 +247,7 @@ def check(
             f"raw.__v{i}",
             f"raw.__c{i}",
             (labels or {}).get(c.name, c.name),
+            beside.get(c.name, c.name),
         )
         for i, c in enumerate(present)
     ]

@@ -5,7 +5,8 @@ how to recognize the file (the header columns that identify it), where the heade
 lines, comment lines), which rows are not data (total rows, report footers), and how its columns
 map to canonical tables — as DuckDB SQL over the raw text columns. It does not cast: values that
 don't parse stay as the source wrote them, so the common step (``coerce``) quarantines the row
-with the value and a reason a person can act on.
+with the value and a reason a person can act on. Dates it parses in the platform's formats
+(``dated``) are the exception: handed over typed, with the value as written beside them.
 
     @register
     class GoogleAdsCampaigns(Connector):
@@ -133,10 +134,57 @@ def when(
     """A date or time in one of ``formats`` (strptime) → ISO text in the workspace's zone.
 
     A value in none of the formats is left as it was (quarantined downstream with its value).
+    :func:`dated` hands the same value over typed: no text to write and parse again.
     """
-    raw = f"NULLIF({trimmed(col(name))}, '')"
-    parsed = f"try_strptime({raw}, [{', '.join(repr(f) for f in formats)}])"
+    value = _strptime(name, formats, zone_from, zone_to)
+    out = f"strftime({value}, '{'%Y-%m-%d' if date_only else '%Y-%m-%d %H:%M:%S'}')"
+    return f"COALESCE({out}, NULLIF({trimmed(col(name))}, ''))"
+
+
+def parsed(
+    name: str,
+    formats: Sequence[str],
+    *,
+    zone_from: str | None = None,
+    zone_to: str | None = None,
+    date_only: bool = False,
+) -> str:
+    """SQL: a date or time in one of ``formats`` (strptime) as a TIMESTAMP in the workspace's
+    zone (to the second), or with ``date_only`` the DATE; NULL when blank or in none of them.
+    """
+    value = _strptime(name, formats, zone_from, zone_to)
+    return f"CAST({value} AS DATE)" if date_only else f"date_trunc('second', {value})"
+
+
+def _strptime(name: str, formats: Sequence[str], zone_from: str | None, zone_to: str | None) -> str:
+    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in formats)
+    value = f"try_strptime(NULLIF({trimmed(col(name))}, ''), [{listed}])"
     if zone_from and zone_to and zone_from != zone_to:
-        parsed = f"timezone('{zone_to}', timezone('{zone_from}', {parsed}))"
-    out = f"strftime({parsed}, '{'%Y-%m-%d' if date_only else '%Y-%m-%d %H:%M:%S'}')"
-    return f"COALESCE({out}, {raw})"
+        value = f"timezone('{zone_to}', timezone('{zone_from}', {value}))"
+    return value
+
+
+def written(column: str) -> str:
+    """The column beside a typed output column that holds its value as the file wrote it."""
+    return f"__written_{column}"
+
+
+def dated(
+    column: str,
+    name: str,
+    formats: Sequence[str],
+    *,
+    zone_from: str | None = None,
+    zone_to: str | None = None,
+    date_only: bool = False,
+) -> str:
+    """Two output columns: ``column``, the :func:`parsed` value of the file's column ``name``,
+    and beside it (:func:`written`) the value as written, NULL when blank.
+
+    The common check keeps the typed value as it is; a value in none of the formats it checks as
+    written, as :func:`when` would have handed it over: the same values fit, the others are
+    refused quoting them.
+    """
+    value = parsed(name, formats, zone_from=zone_from, zone_to=zone_to, date_only=date_only)
+    as_written = f"NULLIF({trimmed(col(name))}, '')"
+    return f"{value} AS {col(column)}, {as_written} AS {col(written(column))}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,7 +102,9 @@ SOURCE_JSON = "source_json"  # __row, and __raw: the row as JSON (for the quaran
 
 
 def translate(connector: Connector, raw: pa.Table, context: Context) -> dict[str, pa.Table]:
-    """The connector's SQL over the raw text: one batch of text per canonical table."""
+    """The connector's SQL over the raw text: one batch per canonical table (text, but for the
+    dates a connector parses: typed, with their values as written beside them).
+    """
     con = duckdb.connect()
     try:
         views = translated(con, connector, raw, context, raw_json=True)
@@ -196,10 +199,13 @@ def ingest_file(
     progress = progress or NullProgress()
     context, rules = context or Context(), rules or Rules()
     connector, header_line = detect(path, source)
-    raw = read_file(path, connector, header_line)
-    report = IngestReport(
-        str(path), connector.name, file_sha256(path), rows=raw.table.num_rows, footers=raw.footers
-    )
+    # The file is hashed while it is read: hashlib and Arrow's reader both release the GIL.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        sha256 = pool.submit(file_sha256, path)
+        raw = read_file(path, connector, header_line)
+        report = IngestReport(
+            str(path), connector.name, sha256.result(), rows=raw.table.num_rows, footers=raw.footers
+        )
     return ingest_rows(
         facts, connector, raw, report, context=context, rules=rules, progress=progress
     )

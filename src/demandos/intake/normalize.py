@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from demandos.errors import IntakeError
 from demandos.intake.coerce import FLAGGED
+from demandos.intake.connector import trimmed
 from demandos.spec import Specs
 from demandos.store.facts import FactStore
 
@@ -135,7 +136,10 @@ def _channels(con: duckdb.DuckDBPyConnection, table: str, current: str, rules: R
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {combos} AS "
         "SELECT c.utm_source, c.utm_medium, c.utm_campaign, "
-        "arg_min(r.channel, r.priority) AS rule_channel, any_value(p.program_id) AS program "
+        "arg_min(r.channel, r.priority) AS rule_channel, "
+        # the campaign's own name when no program claims it, trimmed here (once per distinct
+        # campaign), not on every row
+        "COALESCE(any_value(p.program_id), NULLIF(trim(c.utm_campaign), '')) AS program "
         "FROM (SELECT DISTINCT utm_source, utm_medium, utm_campaign "
         f"FROM {current}) c "
         "LEFT JOIN __utm_rules r "
@@ -143,13 +147,12 @@ def _channels(con: duckdb.DuckDBPyConnection, table: str, current: str, rules: R
         "AND lower(COALESCE(c.utm_medium, '')) LIKE r.medium ESCAPE '\\' "
         "AND lower(COALESCE(c.utm_campaign, '')) LIKE r.campaign ESCAPE '\\' "
         "LEFT JOIN __programs p ON p.key = lower(trim(c.utm_campaign)) "
-        "GROUP BY ALL"
+        "GROUP BY c.utm_source, c.utm_medium, c.utm_campaign"
     )
     # A campaign no program claims keeps its own name: spend is never dropped for it, and the
     # kernel's conformance report shows it as unmapped.
     program = (
-        ", COALESCE(NULLIF(b.program_id, ''), u.program, NULLIF(trim(b.utm_campaign), '')) "
-        "AS program_id"
+        ", COALESCE(NULLIF(b.program_id, ''), u.program) AS program_id"
         if "program_id" in _columns(con, current)
         else ""
     )
@@ -212,7 +215,7 @@ def _convert(con: duckdb.DuckDBPyConnection, table: str, current: str, rules: Ru
     con.register("__rates", rates)
     has_flag = FLAGGED in _columns(con, current)
     workspace = rules.currency.upper()
-    foreign = f"(b.__currency <> '{workspace}' AND trim(b.currency) <> '')"
+    foreign = f"(b.__currency <> '{workspace}' AND b.__currency <> '')"
     amount = "TRY_CAST(b.amount AS DOUBLE)"
     missing = (
         "'no exchange rate for ' || b.__currency || ' in ' || "
@@ -229,16 +232,17 @@ def _convert(con: duckdb.DuckDBPyConnection, table: str, current: str, rules: Ru
         f"THEN CAST({amount} * b.__rate AS VARCHAR) ELSE b.amount END AS amount",
         f"CASE WHEN {foreign} THEN '{workspace}' ELSE b.currency END AS currency",
     ]
+    currency = f"upper({trimmed('s.currency')})"
     view = f"{table}__converted"
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT b.* EXCLUDE (__currency, __date, __rate) "
         f"REPLACE ({', '.join(replaced + ([flag] if has_flag else []))})"
         f"{'' if has_flag else ', ' + flag} "
-        "FROM (SELECT s.*, upper(trim(s.currency)) AS __currency, "
+        f"FROM (SELECT s.*, {currency} AS __currency, "
         "TRY_CAST(s.date AS DATE) AS __date, r.rate AS __rate "
         f"FROM {current} s LEFT JOIN (SELECT month, currency, any_value(rate) AS rate "
         "FROM __rates GROUP BY month, currency) r "
-        "ON r.currency = upper(trim(s.currency)) "
+        f"ON r.currency = {currency} "
         "AND r.month = date_trunc('month', TRY_CAST(s.date AS DATE))) b"
     )
     return view

@@ -232,8 +232,8 @@ def _drop_non_data(
     if table.num_rows == 0 or not names:
         return table, 0
     first = table.column(names[0])
-    trimmed = pc.utf8_trim_whitespace(first)
-    empty_first = pc.equal(pc.utf8_length(trimmed), 0)
+    # empty or only white space, without trimming a copy of every value
+    empty_first = pc.or_(pc.equal(pc.binary_length(first), 0), pc.utf8_is_space(first))
     drop = None
     if pc.any(empty_first).as_py():
         # rows with an empty first cell: dropped when every other cell is empty too
@@ -248,7 +248,7 @@ def _drop_non_data(
         starts = pc.starts_with(first, comment)
         drop = starts if drop is None else pc.or_(drop, starts)
     if footer:
-        matches = pc.match_substring_regex(trimmed, footer)
+        matches = pc.match_substring_regex(pc.utf8_trim_whitespace(first), footer)
         drop = matches if drop is None else pc.or_(drop, matches)
     if drop is None or not pc.any(drop).as_py():
         return table, 0

@@ -39,6 +39,7 @@ from demandos.intake.connectors.hubspot_export import (
     moment,
     not_blank,
     record_id,
+    required_moment,
     unreadable,
 )
 from demandos.intake.registry import register
@@ -71,8 +72,10 @@ def people_sql(zone_from: str | None = None, zone_to: str | None = None) -> str:
         unreadable("Create Date"),
         *(unreadable(label) for label in STAGES.values()),
     )
-    # ``src`` is read twice; NOT MATERIALIZED lets each reader take only the columns it needs
-    # instead of DuckDB copying every column of the file into a temporary result first.
+    # ``src`` is read more than once. Over a registered Arrow table DuckDB materializes it all the
+    # same, but only with the columns its readers use. Colleagues are looked up only for the
+    # domains of contacts without a company (none: no grouping, and the join finds nothing to
+    # do), and one company is min = max: one aggregation, where count(DISTINCT) takes two.
     return f"""
         WITH src AS NOT MATERIALIZED (
             SELECT *, {first_company(salesforce=SF_ACCOUNT)} AS __company,
@@ -82,13 +85,14 @@ def people_sql(zone_from: str | None = None, zone_to: str | None = None) -> str:
         colleagues AS (
             SELECT __domain, min(__company) AS __colleague FROM src
             WHERE __company IS NOT NULL AND __domain <> '' AND __domain NOT IN ({free})
-            GROUP BY __domain HAVING count(DISTINCT __company) = 1
+              AND __domain IN (SELECT __domain FROM src WHERE __company IS NULL)
+            GROUP BY __domain HAVING min(__company) = max(__company)
         )
         SELECT {record_id(*SF_IDS)} AS person_id,
                COALESCE(src.__company, colleagues.__colleague) AS account_id,
                lower({cell("Email")}) AS email,
                {cell("Job Title")} AS title,
-               {moment("Create Date", zone_from, zone_to, keep=True)} AS created_at,
+               {required_moment("created_at", "Create Date", zone_from, zone_to)},
                {stages},
                concat_ws(' / ', {cell("Original Source")},
                          CASE WHEN {cell("Original Source")} IS NOT NULL

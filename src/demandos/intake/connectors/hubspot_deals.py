@@ -29,6 +29,7 @@ from demandos.intake.connectors.hubspot_export import (
     moment,
     not_blank,
     record_id,
+    required_moment,
     stage_key,
     unreadable,
 )
@@ -50,7 +51,7 @@ def opportunities_sql(zone_from: str | None = None, zone_to: str | None = None) 
     return f"""
         SELECT {record_id(SF_OPPORTUNITY)} AS opp_id,
                {first_company(salesforce=SF_ACCOUNT)} AS account_id,
-               {moment("Create Date", zone_from, zone_to, keep=True)} AS created_at,
+               {required_moment("created_at", "Create Date", zone_from, zone_to)},
                {number("Amount")} AS amount,
                {cell("Deal Stage")} AS stage,
                {moment("Close Date", date_only=True)} AS close_date,

@@ -22,7 +22,7 @@ No connector is registered here (the registry imports the module and finds none)
 
 from __future__ import annotations
 
-from demandos.intake.connector import col, trimmed, when
+from demandos.intake.connector import col, dated, parsed, trimmed
 from demandos.intake.connectors._sql import blank, cell, shown, text
 
 TIMES = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d")
@@ -31,39 +31,33 @@ COMPANY_IDS = "Associated Company IDs"
 SF_ACCOUNT = "Salesforce Account ID"
 
 
-def _parsed(name: str, zone_from: str | None, zone_to: str | None) -> str:
-    listed = ", ".join(text(f) for f in TIMES)
-    parsed = f"try_strptime({cell(name)}, [{listed}])"
-    if zone_from and zone_to and zone_from != zone_to:
-        parsed = f"timezone({text(zone_to)}, timezone({text(zone_from)}, {parsed}))"
-    return parsed
-
-
 def moment(
-    name: str,
-    zone_from: str | None = None,
-    zone_to: str | None = None,
-    *,
-    keep: bool = False,
-    date_only: bool = False,
+    name: str, zone_from: str | None = None, zone_to: str | None = None, *, date_only: bool = False
 ) -> str:
-    """A HubSpot date-time column as ISO text in the workspace's zone.
+    """A HubSpot date-time column as a TIMESTAMP in the workspace's zone, NULL when blank or no
+    date-time (its row is flagged by :func:`unreadable`).
 
-    A value that is no date-time is NULL (its row is flagged by :func:`unreadable`), or with
-    ``keep`` stays as written, for a required column the common check must refuse. A date
-    (``date_only``) is the day as written: a close date is a calendar day, not an instant.
+    A date (``date_only``) is the DATE as written: a close date is a calendar day, not an instant.
     """
     if date_only:
         zone_from = zone_to = None
-    if keep:
-        return when(name, TIMES, zone_from=zone_from, zone_to=zone_to, date_only=date_only)
-    parsed = _parsed(name, zone_from, zone_to)
-    return f"strftime({parsed}, {text('%Y-%m-%d' if date_only else '%Y-%m-%d %H:%M:%S')})"
+    return parsed(name, TIMES, zone_from=zone_from, zone_to=zone_to, date_only=date_only)
+
+
+def required_moment(
+    column: str, name: str, zone_from: str | None = None, zone_to: str | None = None
+) -> str:
+    """:func:`moment` as the output ``column`` of a required column, with the value as written
+    beside it (``connector.dated``): a value that is no date-time is refused by the common check
+    with the value, not as a missing one.
+    """
+    return dated(column, name, TIMES, zone_from=zone_from, zone_to=zone_to)
 
 
 def unreadable(name: str) -> tuple[str, str]:
     """A flag for a non-empty value that is no HubSpot date-time, naming the file's column."""
-    condition = f"NOT ({blank(name)}) AND {_parsed(name, None, None)} IS NULL"
+    listed = ", ".join(text(f) for f in TIMES)  # moment's own parse: DuckDB computes it once
+    condition = f"NOT ({blank(name)}) AND try_strptime({cell(name)}, [{listed}]) IS NULL"
     message = f"{text(f'column {name}: ')} || {shown(name)} || {text(f' is not a date ({WANT})')}"
     return condition, message
 

@@ -14,7 +14,7 @@ Campaign names map to programs by name or id (channels.yaml), the channel comes 
 the daily breakdown: refused, since spend is kept per day.
 """
 
-from demandos.intake.connector import Connector, col, number, trimmed, when
+from demandos.intake.connector import Connector, col, dated, number, trimmed
 from demandos.intake.connectors._sql import cell, flags, one_day, rows_with
 from demandos.intake.registry import register
 
@@ -33,7 +33,7 @@ class LinkedInAdsCampaigns(Connector):
     timezone = "UTC"
     outputs = {
         "spend": f"""
-            SELECT {when(START, DATES, date_only=True)} AS date,
+            SELECT {dated("date", START, DATES, date_only=True)},
                    NULL AS channel, 'linkedin_ads' AS platform, NULL AS program_id,
                    {number("Total Spent")} AS amount, upper({trimmed(col("Currency"))}) AS currency,
                    {number("Impressions")} AS impressions, {number("Clicks")} AS clicks,
