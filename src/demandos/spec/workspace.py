@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 
 from demandos.errors import Finding, Location, SpecError
 from demandos.spec.fields import Currency, SpecModel, Text, Timezone, Weekday, spec_error
+from demandos.spec.workflows import BusinessHours
 
 _ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -166,4 +167,9 @@ class WorkspaceSpec(SpecModel):
     )
     store: StoreSettings = Field(
         default_factory=StoreSettings, description="where facts and the operating log live"
+    )
+    business_hours: BusinessHours = Field(
+        default_factory=BusinessHours,
+        description="the working week (days, start, end, holidays) that workflows with "
+        "`clock: business` count their SLAs in; default mon-fri 09:00-17:00",
     )
