@@ -11,8 +11,10 @@
     ├── MetricError               a metric cannot be computed as specified
     ├── CadenceError              a ritual, period, owner, metric or date the log was given does
     │                             not fit the workspace (nothing is stored)
-    └── KernelError               a kernel version or proposal that does not exist, a publish
-                                  with nothing changed, a proposal decided already
+    ├── KernelError               a kernel version or proposal that does not exist, a publish
+    │                             with nothing changed, a proposal decided already
+    └── WorkflowError             a workflow, run, step or checklist item that does not exist, a
+                                  step done twice or before its checklist (nothing is stored)
 
 The CLI prints ``Error: <message>`` and the ``hint`` on a second line, and exits 1; a traceback
 only with ``--debug``. The web app answers them with one JSON shape (``as_dict``).
@@ -179,6 +181,11 @@ class CadenceError(DemandosError):
 class KernelError(DemandosError):
     """A kernel version or proposal that does not exist, a publish with nothing changed, or a
     proposal decided already; nothing was stored."""
+
+
+class WorkflowError(DemandosError):
+    """A workflow, run, step or checklist item that does not exist, or a step done twice, out of
+    order or with its checklist incomplete; nothing was stored."""
 
 
 @dataclass

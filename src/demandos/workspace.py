@@ -16,7 +16,7 @@ from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from demandos.errors import CheckReport, WorkspaceError
 from demandos.intake.canonical import FileLoad, load_files
@@ -31,12 +31,14 @@ from demandos.store.oplog import Load, OperatingLog
 
 if TYPE_CHECKING:
     from demandos.cadence.log import CadenceLog
+    from demandos.feedback import Attribution, Comparison
     from demandos.kernel.proposals import Proposal
     from demandos.kernel.versions import KernelVersions
     from demandos.metrics import MetricTable
     from demandos.metrics.decompose import Explanation
     from demandos.metrics.health import HealthReport
     from demandos.reports.model import Pack
+    from demandos.workflows.runs import WorkflowRuns
 
 MARKER = "demandos.yaml"
 DATA_DIR = ".demandos"
@@ -145,6 +147,14 @@ class Workspace:
         from demandos.kernel.versions import KernelVersions
 
         return KernelVersions(self.root, self.log, self.specs)
+
+    @cached_property
+    def workflows(self) -> WorkflowRuns:
+        """Runs of the workflows with their SLA clocks, kept in the operating log
+        (``workflows/runs.py``)."""
+        from demandos.workflows.runs import WorkflowRuns
+
+        return WorkflowRuns(self.log, self.specs)
 
     def calendar(self, *, start: date | None = None, until: date | None = None) -> bytes:
         """The rhythm of cadence.yaml as an iCal file from ``start`` (default today)."""
@@ -315,6 +325,20 @@ class Workspace:
         from demandos.kernel.proposals import proposals
 
         return proposals(self, period, quarters=quarters)
+
+    def attribution(self, model: str = "markov", **options: Any) -> Attribution:
+        """Multi-touch attribution of a period's conversions by ``model`` (heuristic, exact
+        Markov or Shapley); ``options`` as :func:`demandos.feedback.attribute` takes them
+        (milestone, level, by, period, lookback_days, touch_types, weights, options, today)."""
+        from demandos.feedback import attribute
+
+        return attribute(self, model, **options)
+
+    def attribution_compare(self, **options: Any) -> Comparison:
+        """Every attribution model side by side on the same journeys (see ``attribution``)."""
+        from demandos.feedback import compare
+
+        return compare(self, **options)
 
     def review(
         self, ritual: str, period: str | None = None, *, now: datetime | None = None

@@ -21,7 +21,7 @@ from demandos.store.oplog import (
     _redact,
 )
 
-HEAD = "0004"  # the newest migration in store/migrations/versions
+HEAD = "0005"  # the newest migration in store/migrations/versions
 TABLES = [
     "actions",
     "alembic_version",
@@ -31,6 +31,7 @@ TABLES = [
     "loads",
     "reviews",
     "sync_cursors",
+    "workflow_run_steps",
     "workflow_runs",
 ]
 

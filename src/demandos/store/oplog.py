@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     func,
@@ -127,7 +128,23 @@ class WorkflowRun(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(20), default="running")
+    # the procedure as it was when the run started: name, clock, SLAs, steps and checklists
     steps: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_by: Mapped[str | None] = mapped_column(String(100))  # 0005
+
+
+class WorkflowRunStep(Base):
+    """One step of a run (0005): the checklist items ticked, and when it was done, by whom."""
+
+    __tablename__ = "workflow_run_steps"
+    __table_args__ = (UniqueConstraint("run_id", "step_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("workflow_runs.id"), index=True)
+    step_id: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)
+    checked: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # item, at, by
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    done_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class Load(Base):
@@ -175,7 +192,7 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
-HEAD_REVISION = "0004"  # the newest migration in store/migrations (a test keeps them equal)
+HEAD_REVISION = "0005"  # the newest migration in store/migrations (a test keeps them equal)
 
 
 def revision_of(engine: Engine) -> str | None:
