@@ -173,3 +173,11 @@ def test_calendar_clock_laws(zone: str, start: datetime, a: timedelta, b: timede
     clock = Clock.calendar(zone)
     assert clock.due(start, a + b) == clock.due(clock.due(start, a), b)
     assert clock.elapsed(start, clock.due(start, a)) == a
+
+
+def test_spans_read_in_working_days_on_a_business_clock() -> None:
+    clock = Clock.business(HOURS, "UTC")
+    assert clock.describe(17 * H + timedelta(minutes=5)) == "2 working days 1h 5m"
+    assert clock.describe(8 * H) == "1 working day"
+    assert clock.describe(-45 * timedelta(minutes=1)) == "-45m"
+    assert Clock.calendar().describe(26 * H) == "1d 2h"

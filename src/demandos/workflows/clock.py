@@ -75,6 +75,18 @@ class Clock:
         rest = sla - timedelta(days=sla.days)
         return (weeks * len(self.hours.days) + days) * day + rest
 
+    def describe(self, span: timedelta) -> str:
+        """A span as a person reads it: ``1d 4h`` in calendar time; in business hours whole
+        working days first (``2 working days 3h``), since a working day is not 24 hours."""
+        if self.hours is None:
+            return format_span(span)
+        day = _day_length(self.hours)
+        sign, rest = ("-" if span < ZERO else ""), abs(span)
+        days, rest = divmod(rest, day)
+        head = f"{days} working day{'s' if days != 1 else ''}" if days else ""
+        tail = format_span(rest) if rest or not days else ""
+        return sign + " ".join(part for part in (head, tail) if part)
+
     # -- the clock -----------------------------------------------------------------------
 
     def due(self, start: datetime, allowed: timedelta) -> datetime:
