@@ -1,0 +1,287 @@
+"""Journeys read from the canonical tables, for a milestone, a level, a dimension and a period.
+
+A **conversion** is a milestone reached in the period:
+
+=============  ==================================================================================
+milestone      person level                          account level (the buying committee)
+=============  ==================================================================================
+lead           a person's ``lead_at``                the account's first person's ``lead_at``
+mql            a person's ``mql_at``                 the account's first person's ``mql_at``
+opportunity    —                                     an opportunity's ``created_at`` (value: its
+                                                     amount, the pipeline)
+won            —                                     a won deal's ``close_date`` (value: its
+                                                     amount, the revenue)
+=============  ==================================================================================
+
+Opportunities belong to accounts, so their journeys are the account's: the touches of every
+person of the account and the touches logged on the account itself.
+
+Its **journey** is the entity's touches in the lookback window before the milestone (default
+``LOOKBACK_DAYS``, 90, the window of revenue influenced and sourced in DESIGN): for an
+opportunity the window ends when it was created; for a won deal it starts ``lookback`` days
+before the deal was created and runs to the end of its close date, so the touches of the sales
+cycle count too. A **non-converting journey** is, for lead and MQL, an entity not converted
+before the period's end with touches in the last ``lookback`` days of the period; for an
+opportunity, an account with such touches and no opportunity created in the period; for won, a
+deal closed lost in the period (its window as a won deal's).
+
+Each touch's member is its ``channel``, ``program_id``, ``asset_id``, its account's segment or
+its asset's (else its program's) pillar (``kernel.mapping``); a touch that has none is
+``(none)``, so every conversion's credit stays in the total. Touches are ordered by time, then id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from demandos.feedback.journeys import AttributionError, Journeys
+from demandos.kernel.mapping import KernelMap
+from demandos.metrics.cohorts import LOOKBACK_DAYS
+from demandos.metrics.dimensions import KernelSpecs
+from demandos.metrics.periods import Period
+from demandos.store.facts import FactStore
+from demandos.suggest import did_you_mean
+
+MILESTONES = ("lead", "mql", "opportunity", "won")
+LEVELS = ("person", "account")
+DIMENSIONS = {
+    "channel": "channel",
+    "program": "program_id",
+    "asset": "asset_id",
+    "segment": "_segment",
+    "pillar": "_pillar",
+}
+NONE_LABEL = "(none)"
+VALUE_OF = {"opportunity": "pipeline", "won": "revenue"}
+"""What a milestone's value is; lead and MQL carry none."""
+_STAGE = {"lead": "lead_at", "mql": "mql_at"}
+
+
+@dataclass(frozen=True)
+class JourneyQuery:
+    """Which journeys to read (see the module doc)."""
+
+    period: Period
+    milestone: str = "opportunity"
+    level: str = "account"
+    by: str = "channel"
+    lookback_days: int = LOOKBACK_DAYS
+    touch_types: tuple[str, ...] = ()  # only these types (empty: all)
+    weights: dict[str, float] = field(default_factory=dict)  # touch type -> weight; 0 drops it
+
+    def __post_init__(self) -> None:
+        for name, value, allowed in (
+            ("milestone", self.milestone, MILESTONES),
+            ("level", self.level, LEVELS),
+            ("by", self.by, tuple(DIMENSIONS)),
+        ):
+            if value not in allowed:
+                hint = did_you_mean(value, allowed) or f"use one of {', '.join(allowed)}"
+                raise AttributionError(f"--{name} {value!r} is not one of {allowed}", hint=hint)
+        if self.level == "person" and self.milestone in ("opportunity", "won"):
+            raise AttributionError(
+                f"{self.milestone} journeys are account journeys: opportunities belong to "
+                "accounts, not to one person",
+                hint="use --level account (the buying committee's touches)",
+            )
+        if self.lookback_days < 1:
+            raise AttributionError(
+                f"lookback of {self.lookback_days} days", hint="use a lookback of 1 day or more"
+            )
+        for t, w in self.weights.items():
+            if w < 0:
+                raise AttributionError(f"touch type {t!r} has weight {w}", hint="use 0 or more")
+
+
+@dataclass(frozen=True, eq=False)
+class ReadJourneys:
+    """Journeys with what they leave out: conversions in the period without a touch in their
+    window (unattributed) and their value."""
+
+    journeys: Journeys
+    conversions: float  # every conversion in the period, attributed or not
+    value: float
+    unattributed: float
+    unattributed_value: float
+
+
+def _ts(d: Any) -> Any:
+    return ibis.literal(d).cast("timestamp")
+
+
+def _days(n: int) -> Any:
+    return ibis.interval(days=n)
+
+
+_EVENT_TYPES = {
+    "_key": "string",
+    "_event": "string",
+    "_start": "timestamp",
+    "_end": "timestamp",
+    "_conv": "int64",
+    "_value": "float64",
+    "_lead": "timestamp",
+    "_opp": "timestamp",
+}
+
+
+def _typed(t: Any) -> Any:
+    """One schema for every kind of journey, so they stack."""
+    return t.select(**{c: t[c].cast(typ) for c, typ in _EVENT_TYPES.items()})
+
+
+def _events(facts: FactStore, q: JourneyQuery) -> Any:
+    conv, rest = _events_raw(facts, q)
+    return _typed(conv), _typed(rest)
+
+
+def _events_raw(facts: FactStore, q: JourneyQuery) -> Any:
+    """``_key, _event, _start, _end, _conv, _value, _lead, _opp`` per journey (converting and
+    not); ``_lead``/``_opp`` when the lead and the opportunity were created (null: never)."""
+    start, end, lb = _ts(q.period.start), _ts(q.period.end), _days(q.lookback_days)
+    null_ts = ibis.null("timestamp")
+    p = facts.table("people")
+    if q.milestone in _STAGE:
+        stage = p[_STAGE[q.milestone]]
+        if q.level == "person":
+            ent = p.select(_key=p.person_id, _at=stage, _lead=p.lead_at)
+        else:
+            a = p.filter(p.account_id.notnull())
+            ent = a.group_by(_key=a.account_id).aggregate(
+                _at=a[_STAGE[q.milestone]].min(), _lead=a.lead_at.min()
+            )
+        conv = ent.filter(ent._at >= start, ent._at < end)
+        conv = conv.select(_key=conv._key, _event=conv._key, _start=conv._at - lb, _end=conv._at,
+                           _conv=ibis.literal(1), _value=ibis.literal(0.0), _lead=conv._lead,
+                           _opp=null_ts)  # fmt: skip
+        rest = ent.filter(ent._at.isnull() | (ent._at >= end))
+        rest = rest.select(_key=rest._key, _event=rest._key, _start=end - lb, _end=end,
+                           _conv=ibis.literal(0), _value=ibis.literal(0.0), _lead=rest._lead,
+                           _opp=null_ts)  # fmt: skip
+        return conv, rest
+    a = p.filter(p.account_id.notnull())
+    leads = a.group_by(_lk=a.account_id).aggregate(_lead=a.lead_at.min())
+    o = facts.table("opportunities")
+    o = o.filter(o.account_id.notnull())
+    o = o.left_join(leads, o.account_id == leads._lk)
+    amount = o.amount.fill_null(0.0).cast("float64")
+    if q.milestone == "opportunity":
+        conv = o.filter(o.created_at >= start, o.created_at < end)
+        conv = conv.select(_key=conv.account_id, _event=conv.opp_id,
+                           _start=conv.created_at - lb, _end=conv.created_at, _conv=ibis.literal(1),
+                           _value=amount, _lead=conv._lead, _opp=conv.created_at)  # fmt: skip
+        t = facts.table("touchpoints")
+        touched = t.filter(t.ts >= end - lb, t.ts < end, t.account_id.notnull())
+        touched = touched.select(_key=touched.account_id).distinct()
+        touched = touched.filter(~touched._key.isin(conv._key))
+        touched = touched.left_join(leads, touched._key == leads._lk)
+        rest = touched.select(_key=touched._key, _event=touched._key, _start=end - lb, _end=end,
+                              _conv=ibis.literal(0), _value=ibis.literal(0.0),
+                              _lead=touched._lead, _opp=null_ts)  # fmt: skip
+        return conv, rest
+    closed = o.close_date.cast("timestamp")
+    in_period = o.is_closed & o.close_date.notnull() & (closed >= start) & (closed < end)
+    deals = o.filter(in_period).mutate(_w=o.is_won.cast("int64"))
+    deals = deals.select(_key=deals.account_id, _event=deals.opp_id,
+                         _start=deals.created_at - lb,
+                         _end=deals.close_date.cast("timestamp") + _days(1), _conv=deals._w,
+                         _value=deals.is_won.ifelse(amount, 0.0), _lead=deals._lead,
+                         _opp=deals.created_at)  # fmt: skip
+    return deals.filter(deals._conv == 1), deals.filter(deals._conv == 0)
+
+
+def _touches(facts: FactStore, specs: KernelSpecs, q: JourneyQuery) -> Any:
+    t = facts.table("touchpoints")
+    if q.by in ("segment", "pillar"):
+        kernel = KernelMap(specs.kernel, specs.channels, facts.table)
+        t = kernel.add("touchpoints", t, (q.by,))
+    if q.level == "person":
+        key = t.person_id
+    else:
+        people = facts.table("people").select(_pp=ibis._.person_id, _pa=ibis._.account_id)
+        t = t.left_join(people, t.person_id == people._pp)
+        key = ibis.coalesce(t.account_id, t._pa)
+    if q.touch_types:
+        t = t.filter(t.touch_type.isin(q.touch_types))
+    dropped = [k for k, w in q.weights.items() if w == 0]
+    if dropped:
+        t = t.filter(~t.touch_type.isin(dropped))
+    return t.select(_tkey=key, _ts=t.ts, _tid=t.touch_id, _type=t.touch_type,
+                    _member=t[DIMENSIONS[q.by]].cast("string"))  # fmt: skip
+
+
+def _check_types(facts: FactStore, q: JourneyQuery) -> None:
+    named = set(q.touch_types) | set(q.weights)
+    if not named:
+        return
+    t = facts.table("touchpoints")
+    known = set(t.select(t.touch_type).distinct().to_pyarrow().column(0).to_pylist())
+    for name in sorted(named - known):
+        hint = did_you_mean(name, known) or f"touch types in the data: {', '.join(sorted(known))}"
+        raise AttributionError(f"touch type {name!r} is in no touchpoint", hint=hint)
+
+
+def _journey_rows(events: Any, touches: Any) -> Any:
+    j = events.join(touches, events._key == touches._tkey)
+    j = j.filter(j._ts >= j._start, j._ts < j._end)
+    age = (j._end.epoch_seconds() - j._ts.epoch_seconds()) / 86400.0
+    return j.select(
+        _event=j._event.cast("string"), _conv=j._conv, _value=j._value, _ts=j._ts, _tid=j._tid,
+        _member=j._member, _type=j._type, _age=age,
+        _lead_key=j._lead.notnull() & (j._ts <= j._lead),
+        _opp_key=j._opp.notnull() & (j._ts < j._opp),
+    ).order_by("_conv", "_event", "_ts", "_tid")  # fmt: skip
+
+
+def read_journeys(
+    facts: FactStore, specs: KernelSpecs, q: JourneyQuery, *, nulls: bool = True
+) -> ReadJourneys:
+    """The journeys of ``q`` (see the module doc), non-converting ones only with ``nulls``."""
+    _check_types(facts, q)
+    conv, rest = _events(facts, q)
+    touches = _touches(facts, specs, q)
+    events = conv.union(rest) if nulls else conv
+    rows: pa.Table = _journey_rows(events, touches).to_pyarrow()
+    totals = conv.aggregate(n=conv._conv.count(), v=conv._value.sum()).to_pyarrow()
+    n_conv = float(totals.column("n")[0].as_py() or 0)
+    v_conv = float(totals.column("v")[0].as_py() or 0.0)
+    journeys = _to_journeys(rows, q)
+    return ReadJourneys(
+        journeys, n_conv, v_conv,
+        unattributed=n_conv - journeys.total_conversions,
+        unattributed_value=v_conv - journeys.total_value,
+    )  # fmt: skip
+
+
+def _to_journeys(rows: pa.Table, q: JourneyQuery) -> Journeys:
+    member = pc.fill_null(rows.column("_member"), NONE_LABEL).combine_chunks()
+    encoded = pc.dictionary_encode(member)
+    labels_raw = encoded.dictionary.to_pylist()
+    order = sorted(range(len(labels_raw)), key=lambda i: labels_raw[i])
+    remap = np.empty(len(order), dtype=np.int64)
+    remap[order] = np.arange(len(order))
+    member_idx = remap[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
+    events = rows.column("_event").to_numpy(zero_copy_only=False)
+    conv_flag = rows.column("_conv").to_numpy(zero_copy_only=False)
+    n = events.size
+    starts = np.flatnonzero(
+        np.r_[True, (events[1:] != events[:-1]) | (conv_flag[1:] != conv_flag[:-1])]
+    ) if n else np.zeros(0, dtype=np.int64)  # fmt: skip
+    offsets = np.append(starts, n).astype(np.int64)
+    conv = conv_flag[starts].astype(np.float64)
+    value = rows.column("_value").to_numpy(zero_copy_only=False)[starts].astype(np.float64)
+    types = rows.column("_type").to_pylist() if q.weights else None
+    weight = np.array([q.weights.get(t, 1.0) for t in types], dtype=np.float64) if types else None
+    return Journeys(
+        offsets, member_idx, conv, 1.0 - conv, value, tuple(labels_raw[i] for i in order),
+        age_days=rows.column("_age").to_numpy(zero_copy_only=False).astype(np.float64),
+        lead_key=rows.column("_lead_key").to_numpy(zero_copy_only=False).astype(bool),
+        opp_key=rows.column("_opp_key").to_numpy(zero_copy_only=False).astype(bool),
+        weight=weight,
+    )  # fmt: skip
