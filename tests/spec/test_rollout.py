@@ -13,10 +13,10 @@ from demandos.spec import RolloutSpec, WeekRange
 def test_default_is_the_twelve_week_plan() -> None:
     plan = RolloutSpec()
     assert [(p.id, p.weeks.start, p.weeks.end) for p in plan.phases] == [
-        ("foundation", 1, 3),
-        ("rhythm", 4, 6),
-        ("optimization", 7, 9),
-        ("maturation", 10, 12),
+        ("foundation", 1, 4),
+        ("rhythm", 5, 8),
+        ("optimization", 9, 12),
+        ("maturation", 13, 26),
     ]
     assert plan.start_date is None
 

@@ -17,6 +17,7 @@ from demandos.rollout.checks import (
     pct,
 )
 from demandos.rollout.failures import ownership, tool_first, vanity
+from demandos.stack.audit import paid_by_usage, unowned
 
 ACTIONS_ON_TIME = 0.8
 """The share of actions due in the quarter that must be done by their due date."""
@@ -419,7 +420,7 @@ def tools_serve_processes(a: AuditContext) -> Result:
 @check("stack", "s.owners", "Every tool has an owner in team.yaml", weight=2)
 def tool_owners(a: AuditContext) -> Result:
     tools = a.specs.stack.tools
-    bad = [(i, t) for i, t in enumerate(tools) if t.owner not in a.people]
+    bad = unowned(a.specs)
     if not bad:
         return passed(f"all {len(tools)} tools have an owner in team.yaml")
     return failed(
@@ -458,9 +459,7 @@ def tool_costs(a: AuditContext) -> Result:
 
 @check("stack", "s.unused", "No money goes to unused tools", weight=1)
 def unused_tools(a: AuditContext) -> Result:
-    tools = a.specs.stack.tools
-    unused = [t for t in tools if t.usage == "unused" and t.monthly_cost > 0]
-    low = [t for t in tools if t.usage == "low" and t.monthly_cost > 0]
+    unused, low = paid_by_usage(a.specs, "unused"), paid_by_usage(a.specs, "low")
     waste = sum(t.monthly_cost for t in unused)
     numbers = {"unused": len(unused), "unused_monthly_cost": float(waste), "low": len(low)}
     note = (

@@ -5,10 +5,12 @@
   quarter: the largest program's share of pipeline (each opportunity split equally over the
   programs that touched its account in the 90 days before it), the best week against the median
   week, and the mean of the (up to) 4 weeks after the best week against the peak and the median.
-- **Tool-first trap**: tools in stack.yaml that serve no documented workflow or ritual.
+- **Tool-first trap**: tools in stack.yaml that serve no documented workflow or ritual
+  (``stack.tool_first``).
 - **Vanity metrics**: metrics whose chain of parents never reaches the north star (tier 1).
-- **Shared or missing ownership**: owners who are not people of team.yaml, roles named as
-  owners, a responsibility two people list, people who own nothing.
+- **Shared or missing ownership** (the owners named: ``team.owner_refs``): owners who are not
+  people of team.yaml, roles named as owners, a responsibility two people list, people who own
+  nothing.
 - **Starting from scratch**: campaigns and launches that ended (in the year before the audit)
   without leaving an asset that kept being used or an audience the team still reaches.
 """
@@ -28,6 +30,10 @@ from demandos.distribution.legacy import legacies
 from demandos.metrics.health import Week, influence, weekly
 from demandos.metrics.periods import week_period
 from demandos.rollout.checks import AuditContext
+from demandos.stack.audit import ToolFinding as ToolFinding
+from demandos.stack.audit import tool_first as stack_tool_first
+from demandos.team.ownership import OwnerRef as OwnerRef
+from demandos.team.ownership import owner_refs as team_owner_refs
 
 HEROIC_SHARE = 0.30
 """A program bringing this share of pipeline or more carries the system."""
@@ -135,37 +141,10 @@ def _weeks_after(a: AuditContext, weeks: list[Week], best: Week) -> list[Week]:
 # -- tool-first trap ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ToolFinding:
-    tool: str
-    name: str
-    owner: str
-    monthly_cost: float
-    reason: str
-    index: int  # position in stack.yaml's tools
-
-
 def tool_first(a: AuditContext) -> list[ToolFinding]:
-    """Tools serving no documented process: none listed, or only ids that are neither a
-    workflow nor a ritual."""
-    known = set(a.specs.workflows) | {r.id for r in a.specs.cadence.rituals}
-    found = []
-    for i, tool in enumerate(a.specs.stack.tools):
-        unknown = [p for p in tool.processes if p not in known]
-        if not tool.processes:
-            reason = "serves no process"
-        elif len(unknown) == len(tool.processes):
-            reason = (
-                "serves "
-                + ", ".join(repr(p) for p in unknown)
-                + ", neither a workflow nor a ritual"
-            )
-        else:
-            continue
-        found.append(
-            ToolFinding(tool.id, tool.name, tool.owner, float(tool.monthly_cost), reason, i)
-        )
-    return found
+    """Tools serving no documented process (``stack.tool_first``, measured once per audit)."""
+    result: list[ToolFinding] = a.memo("tool_first", lambda: stack_tool_first(a.specs))
+    return result
 
 
 # -- vanity metrics -------------------------------------------------------------------------
@@ -215,16 +194,6 @@ def vanity(a: AuditContext) -> list[VanityMetric]:
 # -- ownership ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OwnerRef:
-    """A place a spec names an owner."""
-
-    what: str  # "metric cpl", "tool intent_data"
-    owner: str
-    file: str
-    path: tuple[str | int, ...]
-
-
 @dataclass
 class Ownership:
     refs: list[OwnerRef] = field(default_factory=list)
@@ -239,22 +208,8 @@ class Ownership:
 
 
 def owner_refs(a: AuditContext) -> list[OwnerRef]:
-    """Every owner the specs name: metrics, programs, rituals, workflows and steps, tools."""
-    s = a.specs
-    refs = [OwnerRef(f"metric {m.id}", m.owner, "metrics.yaml", ("metrics", i, "owner"))
-            for i, m in enumerate(s.metrics.metrics)]  # fmt: skip
-    refs += [OwnerRef(f"program {p.id}", p.owner, "channels.yaml", ("programs", i, "owner"))
-             for i, p in enumerate(s.channels.programs)]  # fmt: skip
-    refs += [OwnerRef(f"ritual {r.id}", r.owner, "cadence.yaml", ("rituals", i, "owner"))
-             for i, r in enumerate(s.cadence.rituals)]  # fmt: skip
-    for source in s.workflow_sources:
-        w = source.spec
-        refs.append(OwnerRef(f"workflow {w.id}", w.owner, source.file, ("owner",)))
-        refs += [OwnerRef(f"step {w.id}.{st.id}", st.owner, source.file, ("steps", j, "owner"))
-                 for j, st in enumerate(w.steps) if st.owner is not None]  # fmt: skip
-    refs += [OwnerRef(f"tool {t.id}", t.owner, "stack.yaml", ("tools", i, "owner"))
-             for i, t in enumerate(s.stack.tools)]  # fmt: skip
-    return refs
+    """Every owner the specs name (``team.owner_refs``)."""
+    return team_owner_refs(a.specs)
 
 
 def ownership(a: AuditContext) -> Ownership:
