@@ -25,7 +25,7 @@ from demandos.workspace import Workspace
 from .conftest import NOW, WEEK, References
 
 SECTIONS = ["agenda", "north_star", "metric_tree", "why", "anomalies", "issues", "off_kernel",
-            "actions", "decisions"]  # fmt: skip
+            "actions", "decisions", "overdue_steps"]  # fmt: skip
 COMPARED = ("value", "change", "trailing_avg", "target")
 
 pytestmark = pytest.mark.slow

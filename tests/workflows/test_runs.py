@@ -91,9 +91,10 @@ def test_a_business_clock_waits_for_monday(local: Workspace) -> None:
     monday = datetime(2026, 11, 23, 10, tzinfo=NY)
     assert run.left(capture.due_at, monday) == -55 * M
     [late] = runs.overdue(monday)
-    assert (late.run_id, late.step_id, late.owner, late.overdue_by, late.clock) == (
+    assert (late.run_id, late.step_id, late.owner, late.overdue_by, late.clock.label) == (
         run.id, "capture", "jonas", 55 * M, "business hours",
     )  # fmt: skip
+    assert late.overdue_text == "overdue 55m"
     assert runs.overdue(datetime(2026, 11, 23, 9, tzinfo=NY)) == []
 
 

@@ -108,6 +108,12 @@ class RunState:
         """Working time from ``now`` to ``due``: negative once overdue."""
         return None if due is None else self.clock.elapsed(now, due)
 
+    def took(self, step: StepState) -> timedelta | None:
+        """How long a done step took on the run's clock; None until it is done."""
+        if step.started_at is None or step.done_at is None:
+            return None
+        return self.clock.elapsed(step.started_at, step.done_at)
+
     def cycle_time(self) -> timedelta | None:
         """Start to finish on the run's clock; None while open."""
         if self.finished_at is None:
@@ -127,8 +133,13 @@ class OverdueStep:
     step_name: str
     owner: str
     due_at: datetime
-    overdue_by: timedelta
-    clock: str  # "business hours" or "calendar time"
+    overdue_by: timedelta  # on the run's clock
+    clock: Clock
+
+    @property
+    def overdue_text(self) -> str:
+        """``overdue 1 working day 2h`` or ``overdue 3d 4h``, as the clock counts."""
+        return f"overdue {self.clock.describe(self.overdue_by)}"
 
 
 @dataclass(frozen=True)
@@ -433,7 +444,7 @@ class WorkflowRuns:
                     step.owner,
                     step.due_at,
                     run.clock.elapsed(step.due_at, moment),
-                    run.clock.label,
+                    run.clock,
                 )
             )
         return sorted(rows, key=lambda r: (-r.overdue_by, r.run_id))
@@ -447,9 +458,9 @@ class WorkflowRuns:
             times, within = [], 0
             for run in runs:
                 s = next((x for x in run.steps if x.id == spec_step.id), None)
-                if s is None or s.done_at is None or s.started_at is None:
+                took = run.took(s) if s is not None else None
+                if s is None or took is None:
                     continue
-                took = run.clock.elapsed(s.started_at, s.done_at)
                 times.append(took)
                 within += s.allowed is not None and took <= s.allowed
             per_step.append(

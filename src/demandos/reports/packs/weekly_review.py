@@ -14,7 +14,9 @@ Sections, each from the metrics engine (one ``compute_many`` call) or the operat
 - **off-kernel spend**: the share of the week's media spend that maps to no ICP segment or no
   message pillar, with its programs and owners (``kernel.conformance.off_kernel_spend``);
 - **actions**: open actions at the meeting (overdue flagged) and those done since the last one;
-- **decisions**: decisions made since the last meeting and how their metric moved since.
+- **decisions**: decisions made since the last meeting and how their metric moved since;
+- **overdue workflow steps**: current steps of open workflow runs past their SLA at the meeting's
+  start, on each run's clock (``workflows/runs.py``).
 
 The period is the week reviewed (default: the last full ISO week in the workspace timezone);
 the meeting is the ritual's instance in the week after it.
@@ -107,6 +109,7 @@ def weekly_review(ctx: PackContext, period: str | None) -> Pack:
     _off_kernel(out, ctx, week)
     _actions(out, ctx, meeting.start.replace(tzinfo=None))
     _decisions(out, ctx, history, meeting.start.replace(tzinfo=None))
+    _overdue_steps(out, ctx, meeting.start)
     if north is not None and history.now.get(north).value is None:
         out.notes.append(
             f"{north} has no value for {week.label}: {history.now.get(north).reason}. "
@@ -533,5 +536,35 @@ def _decisions(out: Pack, ctx: PackContext, h: _History, meeting: datetime) -> N
             ("made", "decision", "owner", "metric", "when decided", "now", "moved since"),
             tuple(rows),
             f"Decisions from {since:%Y-%m-%d} to the meeting; metric values all channels.",
+        )
+    )
+
+
+def _overdue_steps(out: Pack, ctx: PackContext, meeting: datetime) -> None:
+    section = out.section("overdue_steps", "Overdue workflow steps")
+    late = ctx.ws.workflows.overdue(meeting)
+    when = f"{meeting:%a %d %b %Y %H:%M}"
+    if not late:
+        section.add(Paragraph(f"No workflow step is past its SLA at the meeting ({when})."))
+        return
+    zone = ctx.ws.workflows.zone
+    rows = tuple(
+        (
+            Cell(f"#{r.run_id}", numeric=True),
+            Cell(r.workflow_name),
+            Cell(r.subject or ""),
+            Cell(r.step_name),
+            Cell(person(ctx, r.owner)),
+            Cell(f"{r.due_at.astimezone(zone):%a %d %b %H:%M}"),
+            Cell(r.overdue_text, "bad"),
+        )
+        for r in late
+    )
+    section.add(
+        Table(
+            ("run", "workflow", "subject", "step", "owner", "due", "at the meeting"),
+            rows,
+            f"Current steps of open runs past their SLA at the meeting ({when}), most overdue "
+            "first; business-hours workflows count working time only.",
         )
     )
