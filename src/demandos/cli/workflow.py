@@ -275,7 +275,7 @@ def _print_run(r: RunState, now: datetime, zone: ZoneInfo) -> None:
                 escape(s.owner),
                 s.status,
                 f"{len(s.checked)}/{len(s.checklist)}",
-                escape(_span(r.clock, s.sla)) if s.sla else "—",
+                escape(_span(r.clock, s.allowed)) if s.allowed else "—",
                 _when(s.due_at, zone),
                 _when(s.done_at, zone),
                 clock,
