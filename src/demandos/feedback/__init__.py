@@ -13,6 +13,7 @@ from demandos.feedback.attribution import (
 from demandos.feedback.heuristics import HEURISTICS, Credit, HeuristicOptions, heuristics
 from demandos.feedback.journeys import AttributionError, Journeys, from_arrays
 from demandos.feedback.markov import Chain, fit, markov, removal_effects
+from demandos.feedback.raw import read_touch_file
 from demandos.feedback.shapley import shapley
 from demandos.feedback.sources import DIMENSIONS, LEVELS, MILESTONES, JourneyQuery, read_journeys
 
@@ -39,6 +40,7 @@ __all__ = [
     "heuristics",
     "markov",
     "read_journeys",
+    "read_touch_file",
     "removal_effects",
     "shapley",
 ]

@@ -90,11 +90,10 @@ def _keys(t: _Touches, keys: BoolArray, share: float, j: Journeys) -> FloatArray
 
 def _last_where(t: _Touches, flag: BoolArray | None, j: Journeys) -> BoolArray:
     """The last touch of each journey where ``flag`` holds (the last touch when none does)."""
-    if flag is None:
+    if flag is None or not len(j):
         return t.last
     idx = np.where(flag, t.pos, -1)
-    best = np.full(len(j), -1, dtype=np.int64)
-    np.maximum.at(best, t.jid, idx)
+    best = np.maximum.reduceat(idx, j.offsets[:-1])
     best = np.where(best < 0, j.lengths - 1, best)
     return np.asarray(t.pos == best[t.jid], dtype=bool)
 
@@ -131,6 +130,8 @@ def heuristics(
 ) -> dict[str, Credit]:
     """The credit of each heuristic model in ``models``, from one pass over the touches."""
     o = options or HeuristicOptions()
+    if np.any(j.conv == 0):  # a journey without conversions gives no credit in any heuristic
+        j = j.converting()
     jid = j.journey_of_touch
     weights = raw_weights(j, o)
     out: dict[str, Credit] = {}

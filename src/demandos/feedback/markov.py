@@ -86,6 +86,29 @@ def _state_codes(offsets: IntArray, member: IntArray, order: int, base: int) -> 
     return code
 
 
+def _index(code: IntArray, space: int) -> tuple[IntArray, IntArray]:
+    """The distinct codes, sorted, and each code's index among them (a counting pass when the
+    code space is small, as it is for channels; a sort otherwise)."""
+    if space <= 1 << 24:
+        present = np.zeros(space, dtype=bool)
+        present[code] = True
+        uniq = np.flatnonzero(present)
+        index = np.cumsum(present, dtype=np.int64) - 1
+        return uniq.astype(np.int64), index[code]
+    uniq, inverse = np.unique(code, return_inverse=True)
+    return uniq.astype(np.int64), inverse.astype(np.int64).ravel()
+
+
+def _transitions(prev: IntArray, state: IntArray, w: FloatArray, n: int) -> sp.csr_matrix:
+    """Weighted transition counts ``prev → state`` as a sparse ``n × n`` matrix."""
+    if n * n <= 1 << 26:
+        dense = np.bincount(prev * n + state, weights=w, minlength=n * n).reshape(n, n)
+        return sp.csr_matrix(dense)
+    counts = sp.coo_matrix((w, (prev, state)), shape=(n, n)).tocsr()
+    counts.sum_duplicates()
+    return counts
+
+
 def fit(j: Journeys, order: int = 1, *, nulls: bool = True) -> Chain:
     """The chain of order ``order`` counted from ``j`` (see the module doc)."""
     if order not in ORDERS:
@@ -101,17 +124,15 @@ def fit(j: Journeys, order: int = 1, *, nulls: bool = True) -> Chain:
         raise AttributionError(f"too many members ({len(j.labels)}) for a chain of order {order}",
                                hint="use a lower --order or a coarser --by")  # fmt: skip
     code = _state_codes(offsets, member, order, base)
-    uniq, state = np.unique(code, return_inverse=True)
-    state = state.astype(np.int64) + 1  # 0 is the start
+    uniq, state = _index(code, base**order)
+    state += 1  # 0 is the start
     n_states = uniq.size + 1
     lengths = np.diff(offsets)
     jid = np.repeat(np.arange(lengths.size), lengths)
     prev = np.empty_like(state)
     prev[1:] = state[:-1]
     prev[offsets[:-1]] = 0  # every journey starts from the start state
-    w = weight[jid]
-    counts = sp.coo_matrix((w, (prev, state)), shape=(n_states, n_states)).tocsr()
-    counts.sum_duplicates()
+    counts = _transitions(prev, state, weight[jid], n_states)
     last = state[offsets[1:] - 1] if state.size else np.zeros(0, dtype=np.int64)
     to_conv = np.bincount(last, weights=j.conv, minlength=n_states).astype(np.float64)
     to_null = np.bincount(last, weights=j.null, minlength=n_states).astype(np.float64)

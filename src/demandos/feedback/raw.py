@@ -1,0 +1,124 @@
+"""Journeys straight from a file of raw touches — one row per touch with a journey id, a moment,
+a channel, whether the journey converted and its value — as a user has them from any tool
+(Parquet or CSV): ``read_touch_file(path)`` gives the :class:`Journeys` every model reads.
+
+DuckDB reads the file in parallel and sorts it once. With integer journey ids (the usual case,
+and the fast one), each touch travels through the sort as one 64-bit key — journey id, second
+since the file's first touch, converted flag, channel code — so the sort moves one column and
+numpy unpacks it. Other ids sort as they are. Touches of a journey at the same second keep the
+order of their channel codes, so the result is the same on every run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from demandos.feedback.journeys import AttributionError, Journeys
+
+_COLUMNS = ("journey", "ts", "channel", "converted", "value")
+
+
+def _source(path: Path) -> str:
+    name = str(path).replace("'", "''")
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return f"read_parquet('{name}')"
+    if path.suffix.lower() in (".csv", ".tsv", ".txt", ".gz"):
+        return f"read_csv('{name}')"
+    raise AttributionError(f"{path}: not a Parquet or CSV file",
+                           hint="give a .parquet or .csv file of touches")  # fmt: skip
+
+
+def _quote(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def read_touch_file(
+    path: str | Path,
+    *,
+    journey: str = "journey_id",
+    ts: str = "ts",
+    channel: str = "channel",
+    converted: str = "converted",
+    value: str | None = "value",
+    threads: int | None = None,
+) -> Journeys:
+    """The journeys in ``path`` (see the module doc); column names as given. A journey converts
+    when any of its rows says so; its value is the largest value on its rows."""
+    path = Path(path)
+    if not path.is_file():
+        raise AttributionError(f"{path}: no such file", hint="check the path")
+    con = duckdb.connect()
+    try:
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        src = _source(path)
+        head = con.sql(f"SELECT * FROM {src} LIMIT 0")
+        names = {c.lower(): c for c in head.columns}
+        types = {c.lower(): str(t) for c, t in zip(head.columns, head.types, strict=True)}
+        for col in (journey, ts, channel, converted, *(() if value is None else (value,))):
+            if col.lower() not in names:
+                raise AttributionError(f"{path}: no column {col!r}",
+                                       hint=f"columns: {', '.join(names.values())}")  # fmt: skip
+        j, t, c, cv = (_quote(x) for x in (journey, ts, channel, converted))
+        v = "0.0" if value is None else _quote(value)
+        v = v if value is not None and types[value.lower()] == "DOUBLE" else f"{v}::DOUBLE"
+        text = c if types[channel.lower()] == "VARCHAR" else f"CAST({c} AS VARCHAR)"
+        flag = cv if types[converted.lower()] == "BOOLEAN" else f"CAST({cv} AS BOOLEAN)"
+        stats = con.sql(
+            f"SELECT min({j}), max({j}), min(epoch({t}))::BIGINT, max(epoch({t}))::BIGINT, "
+            f"list(DISTINCT {text}) FILTER (WHERE {c} IS NOT NULL) FROM {src}"
+        ).fetchall()[0]
+        jmin, jmax, tmin, tmax, found = stats
+        labels = sorted(found or [])
+        enum = ", ".join("'" + str(x).replace("'", "''") + "'" for x in labels)
+        con.execute(f"CREATE TYPE _member AS ENUM ({enum})")
+        code = f"enum_code({text}::_member)::BIGINT"
+        cb = max(1, (len(labels) - 1).bit_length())
+        tb = max(1, int(tmax - tmin).bit_length()) if tmin is not None else 1
+        integer = types[journey.lower()] in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT",
+                                             "UBIGINT", "UINTEGER")  # fmt: skip
+        shift = 0 if integer and jmin is not None and jmin >= 0 else jmin
+        jb = int(jmax - (shift or 0)).bit_length() if integer and jmin is not None else 64
+        jkey = f"{j}::BIGINT" if not shift else f"({j}::BIGINT - {shift}::BIGINT)"
+        if integer and jb + tb + 1 + cb <= 63:
+            # the sort moves one 64-bit key per touch; the values of the (few) converting rows
+            # come apart, by journey id
+            key = (f"(({jkey} << {tb + 1 + cb}) | "
+                   f"((epoch({t})::BIGINT - {tmin}::BIGINT) << {1 + cb}) | "
+                   f"({flag}::BIGINT << {cb}) | {code})")  # fmt: skip
+            got = con.sql(f"SELECT {key} AS k FROM {src} ORDER BY k").fetchnumpy()
+            k = np.asarray(got["k"], dtype=np.int64)
+            member = k & ((1 << cb) - 1)
+            conv_row = (k >> cb) & 1
+            jid = k >> (tb + 1 + cb)
+            won = con.sql(f"SELECT {jkey} AS j, {v} AS v FROM {src} WHERE {flag}").fetchnumpy()
+            won_jid = np.asarray(won["j"], dtype=np.int64)
+            won_value = np.nan_to_num(np.asarray(won["v"], dtype=np.float64))
+            value_row = None
+        else:
+            got = con.sql(
+                f"SELECT {j} AS j, {code} AS m, {flag}::BIGINT AS cv, "
+                f"{v} AS v FROM {src} ORDER BY {j}, epoch({t}), m"
+            ).fetchnumpy()
+            jid = np.asarray(got["j"])
+            member = np.asarray(got["m"], dtype=np.int64)
+            conv_row = np.asarray(got["cv"], dtype=np.int64)
+            value_row = np.nan_to_num(np.asarray(got["v"], dtype=np.float64)) * conv_row
+    finally:
+        con.close()
+    n = member.size
+    new = np.empty(n, dtype=bool)
+    new[:1] = True
+    np.not_equal(jid[1:], jid[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    offsets = np.append(starts, n).astype(np.int64)
+    conv = np.maximum.reduceat(conv_row, starts).astype(np.float64) if n else np.zeros(0)
+    if value_row is not None:
+        val = np.maximum.reduceat(value_row, starts) if n else np.zeros(0)
+    else:
+        val = np.zeros(starts.size)
+        np.maximum.at(val, np.searchsorted(jid[starts], won_jid), won_value)
+    return Journeys(offsets, member, conv, 1.0 - conv, val, tuple(str(x) for x in labels))
