@@ -611,7 +611,7 @@ def expected_rows(sim: Path, table: str) -> dict[tuple[Any, ...], tuple[Any, ...
         found = sim_rows(
             sim,
             f"WITH {NUMBERED} SELECT an, name, domain, industry, employees, annual_revenue, "
-            f"country, {m('created_at')} FROM accounts JOIN a USING (account_id)",
+            f"country, {m('created_at')}, technologies FROM accounts JOIN a USING (account_id)",
         )
         return {
             (salesforce_id("001", r[0]),): (*r[1:3], r[3].replace("_", " ").title(), *r[4:])
@@ -621,14 +621,15 @@ def expected_rows(sim: Path, table: str) -> dict[tuple[Any, ...], tuple[Any, ...
         found = sim_rows(
             sim,
             f"WITH {NUMBERED} SELECT pn, an, email, title, {m('created_at')}, {m('lead_at')}, "
-            f"{m('mql_at')}, {m('sql_at')}, lead_source FROM people JOIN p USING (person_id) "
-            "LEFT JOIN a USING (account_id)",
+            f"{m('mql_at')}, {m('sql_at')}, lead_source, department FROM people "
+            "JOIN p USING (person_id) LEFT JOIN a USING (account_id)",
         )
         return {
             (salesforce_id("003" if r[1] else "00Q", r[0]),): (
                 salesforce_id("001", r[1]) if r[1] else None,
                 *r[2:8],
                 " / ".join(part for part in original_source(r[8]) if part) or None,
+                r[9],
             )
             for r in found
         }

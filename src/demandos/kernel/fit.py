@@ -13,16 +13,20 @@ Segments
       spaces;
     - ``employees``, ``annual_revenue``: ``min <= value <= max``, both ends inclusive, either
       end may be open;
-    - ``countries``: the account's country is one of the ISO codes, ignoring case.
+    - ``countries``: the account's country is one of the ISO codes, ignoring case;
+    - ``technologies``: at least one of the account's technologies matches one of the patterns;
+    - ``fields``: per named accounts column, its value matches one of the patterns (text) or
+      lies in the range (numbers; dates, where a timestamp is compared by its day).
 
-    A field the account lacks (null) meets no rule on it: an account without an employee count
-    is in no segment that sets an employee range.
+    Patterns match the whole value, ignoring case and surrounding spaces; ``*`` matches any run
+    of characters, including none. A field the account lacks (null) meets no rule on it: an
+    account without an employee count is in no segment that sets an employee range.
 
 Personas
-    A person is the **first** persona (in kernel order) with a title pattern that matches the
-    person's whole job title, ignoring case and surrounding spaces; ``*`` matches any run of
-    characters, including none. A person without a title, or whose title matches no pattern, is
-    ``NO_PERSONA``.
+    A person is the **first** persona (in kernel order) whose rules the person meets: a title
+    pattern matches the job title (when the persona sets titles) and a department pattern
+    matches the department (when it sets departments). A person who meets no persona's rules,
+    e.g. one without a title where titles are set, is ``NO_PERSONA``.
 
 :func:`fit_checks` names each rule's check; :func:`fit_report` builds a fit score on them ("how
 well, and why": :class:`AccountFit`).
@@ -39,7 +43,7 @@ import ibis
 import ibis.expr.types as ir
 
 from demandos.spec.fields import Range
-from demandos.spec.kernel import FitRules, KernelSpec, Persona, Segment
+from demandos.spec.kernel import FieldRange, FitRules, KernelSpec, Persona, Segment
 
 NO_SEGMENT = "(no segment)"
 """The segment of an account that fits none of kernel.yaml's segments."""
@@ -53,7 +57,9 @@ def _trim(text: ir.StringValue) -> ir.StringValue:
     return text.re_replace("^ +| +$", "")
 
 
-def _in_range(value: ir.NumericValue, bounds: Range) -> ir.BooleanValue:
+def _in_range(value: ir.Value, bounds: Range | FieldRange) -> ir.BooleanValue:
+    if isinstance(value, ir.TimestampValue):
+        value = value.date()  # a date range holds whole days
     checks = []
     if bounds.min is not None:
         checks.append(value >= bounds.min)
@@ -63,7 +69,8 @@ def _in_range(value: ir.NumericValue, bounds: Range) -> ir.BooleanValue:
 
 
 def fit_checks(accounts: ir.Table, rules: FitRules) -> dict[str, ir.BooleanValue]:
-    """One check per rule the segment sets (industries, employees, annual_revenue, countries).
+    """One check per rule the segment sets (industries, employees, annual_revenue, countries,
+    technologies, then each of ``fields`` by its column name).
 
     Each check is true or false for every account, never null.
     """
@@ -78,6 +85,14 @@ def fit_checks(accounts: ir.Table, rules: FitRules) -> dict[str, ir.BooleanValue
     if rules.countries:
         codes = sorted({c.upper() for c in rules.countries})
         checks["countries"] = _trim(accounts.country).upper().isin(codes)
+    if rules.technologies:
+        checks["technologies"] = _list_matches_any(accounts.technologies, rules.technologies)
+    for column, rule in rules.fields.items():
+        value = accounts[column]
+        if isinstance(rule, FieldRange):
+            checks[column] = _in_range(value, rule)
+        else:
+            checks[column] = matches_any(value.cast("string"), rule)
     return {name: check.fill_null(False) for name, check in checks.items()}
 
 
@@ -93,23 +108,41 @@ def segment_of(accounts: ir.Table, segments: Sequence[Segment]) -> ir.StringValu
     return ibis.cases(*((fits(accounts, s.rules), s.id) for s in segments), else_=NO_SEGMENT)
 
 
-def _regex(pattern: str) -> str:
+def _regex(pattern: str, anything: str = ".*") -> str:
     """An anchored regular expression for a title pattern, portable across DuckDB (RE2),
-    PostgreSQL and Spark (Java): ASCII punctuation is escaped with a backslash, ``*`` is ``.*``.
-    """
+    PostgreSQL and Spark (Java): ASCII punctuation is escaped with a backslash, ``*`` is
+    ``anything``."""
+    return "^" + _regex_body(pattern, anything) + "$"
+
+
+def _regex_body(pattern: str, anything: str) -> str:
     parts = []
     for char in pattern.strip().lower():
         if char == "*":
-            parts.append(".*")
+            parts.append(anything)
         elif char in string.punctuation:
             parts.append("\\" + char)
         else:
             parts.append(char)
-    return "^" + "".join(parts) + "$"
+    return "".join(parts)
+
+
+SEPARATOR = "\x1f"  # joins a list's items into one text: no value holds the unit separator
+
+
+def _list_matches_any(items: ir.ArrayValue, patterns: Sequence[str]) -> ir.BooleanValue:
+    """Whether an item of ``items`` matches one of ``patterns`` (see the module doc), false for
+    a null or empty list. The items are joined into one text and searched with one regular
+    expression, so every backend runs it without lambdas over arrays."""
+    edge = f"(^|{SEPARATOR}) *"
+    end = f" *({SEPARATOR}|$)"
+    bodies = "|".join(_regex_body(p, f"[^{SEPARATOR}]*") for p in patterns)
+    joined = items.join(SEPARATOR).lower()
+    return ((items.length() > 0) & joined.re_search(f"{edge}({bodies}){end}")).fill_null(False)
 
 
 def title_matches(title: ir.StringValue, pattern: str) -> ir.BooleanValue:
-    """Whether ``title`` matches a title pattern (see the module doc); false for a null title."""
+    """Whether ``title`` (any text) matches a pattern (see the module doc); false for null."""
     text = pattern.strip().lower()
     clean = _trim(title).lower()
     if text.strip("*") == "":
@@ -119,12 +152,32 @@ def title_matches(title: ir.StringValue, pattern: str) -> ir.BooleanValue:
     return clean.re_search(_regex(text)).fill_null(False)
 
 
-def persona_of(title: ir.StringValue, personas: Sequence[Persona]) -> ir.StringValue:
-    """The id of the first persona whose title patterns match ``title``, else ``NO_PERSONA``."""
-    cases = [
-        (ibis.or_(*(title_matches(title, p) for p in persona.titles)), persona.id)
-        for persona in personas
-    ]
+def matches_any(text: ir.StringValue, patterns: Sequence[str]) -> ir.BooleanValue:
+    """Whether ``text`` matches one of ``patterns`` (false for null text)."""
+    return ibis.or_(*(title_matches(text, p) for p in patterns))
+
+
+def _persona_rules(
+    persona: Persona, title: ir.StringValue, department: ir.StringValue | None
+) -> ir.BooleanValue:
+    checks = []
+    if persona.titles:
+        checks.append(matches_any(title, persona.titles))
+    if persona.departments:
+        if department is None:
+            return ibis.literal(False)
+        checks.append(matches_any(department, persona.departments))
+    return ibis.and_(*checks)
+
+
+def persona_of(
+    title: ir.StringValue,
+    personas: Sequence[Persona],
+    department: ir.StringValue | None = None,
+) -> ir.StringValue:
+    """The id of the first persona whose rules ``title`` and ``department`` meet, else
+    ``NO_PERSONA`` (without ``department``, no persona that sets departments matches)."""
+    cases = [(_persona_rules(persona, title, department), persona.id) for persona in personas]
     if not cases:
         return ibis.literal(NO_PERSONA)
     return ibis.cases(*cases, else_=NO_PERSONA)
@@ -140,7 +193,8 @@ def account_segments(accounts: ir.Table, kernel: KernelSpec) -> ir.Table:
 def person_personas(people: ir.Table, kernel: KernelSpec) -> ir.Table:
     """``person_id, persona`` for every person of ``people`` (a canonical people table)."""
     return people.select(
-        person_id=people.person_id, persona=persona_of(people.title, kernel.personas)
+        person_id=people.person_id,
+        persona=persona_of(people.title, kernel.personas, people.department),
     )
 
 
@@ -179,6 +233,7 @@ class PersonFit:
     account_id: str | None
     title: str | None
     persona: str
+    department: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -242,7 +297,11 @@ def fit_report(
     )
     persons = (
         people.select(
-            "person_id", "account_id", "title", persona=persona_of(people.title, kernel.personas)
+            "person_id",
+            "account_id",
+            "title",
+            "department",
+            persona=persona_of(people.title, kernel.personas, people.department),
         )
         .order_by("person_id")
         .to_pyarrow()
@@ -251,7 +310,9 @@ def fit_report(
     return FitReport(
         tuple(_account_fit(r, kernel.segments) for r in rows),
         tuple(
-            PersonFit(str(p["person_id"]), p["account_id"], p["title"], p["persona"])
+            PersonFit(
+                str(p["person_id"]), p["account_id"], p["title"], p["persona"], p["department"]
+            )
             for p in persons
         ),
     )

@@ -109,7 +109,7 @@ class KernelMap:
 
     def _people(self, persona: bool) -> ir.Table:
         p = self.tables("people")
-        value = persona_of(p.title, self.kernel.personas) if persona else _null()
+        value = persona_of(p.title, self.kernel.personas, p.department) if persona else _null()
         return p.select(_k_person=p.person_id, _k_person_account=p.account_id, _k_persona=value)
 
     def _assets(self) -> ir.Table:
@@ -130,7 +130,8 @@ class KernelMap:
         if table == "accounts":
             return t.mutate(**{COLUMNS["segment"]: segment_of(t, self.kernel.segments)})
         if table == "people" and "persona" in wanted:
-            t = t.mutate(**{COLUMNS["persona"]: persona_of(t.title, self.kernel.personas)})
+            persona_value = persona_of(t.title, self.kernel.personas, t.department)
+            t = t.mutate(**{COLUMNS["persona"]: persona_value})
             keep.append(COLUMNS["persona"])
         if table == "assets":
             pillar = ibis.coalesce(t.pillar.nullif(""), ibis.literal(NO_PILLAR))

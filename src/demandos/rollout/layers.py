@@ -74,7 +74,7 @@ def kernel_defined(a: AuditContext) -> Result:
     k = a.specs.kernel
     gaps = [f"segment {s.id} has no fit rule" for s in k.segments
             if not (s.rules.industries or s.rules.employees or s.rules.annual_revenue
-                    or s.rules.countries)]  # fmt: skip
+                    or s.rules.countries or s.rules.technologies or s.rules.fields)]  # fmt: skip
     if not k.personas:
         gaps.append("no persona is defined")
     numbers = {"segments": len(k.segments), "personas": len(k.personas), "pillars": len(k.pillars)}

@@ -19,6 +19,8 @@ from demandos.simulate.names import (
     COMPANY_SUFFIXES,
     COMPANY_WORDS_A,
     COMPANY_WORDS_B,
+    CRMS,
+    ERP_BY_SIZE,
     FIRST_NAMES,
     LAST_NAMES,
     SALES_REPS,
@@ -72,6 +74,18 @@ def _company_names(n: int, generator: np.random.Generator) -> tuple[list[str], l
     return names, domains
 
 
+def _technologies(employees: IntArray) -> list[list[str]]:
+    """Each company's ERP (by its size) and CRM, chosen by its row number: no random draw, so
+    the rest of the simulation is the same with or without them."""
+    out = []
+    for i, size in enumerate(employees.tolist()):
+        erps = next(options for limit, options in ERP_BY_SIZE if size < limit)
+        crm = CRMS[i % len(CRMS)]
+        techs = [erps[i % len(erps)], crm]
+        out.append(sorted(set(techs)))
+    return out
+
+
 def make_accounts(
     params: CompanyParams, size: SizeParams, window: Window, generator: np.random.Generator
 ) -> Accounts:
@@ -118,6 +132,7 @@ def make_accounts(
         "employees": pa.array(employees, pa.int64()),
         "annual_revenue": pa.array(revenue.astype(np.float64), pa.float64()),
         "country": pa.array(list(cty_arr), pa.string()),
+        "technologies": pa.array(_technologies(employees), pa.list_(pa.string())),
         "segment": pa.array([segs[int(k)].id for k in segment], pa.string()),
         "in_icp": pa.array(in_icp, pa.bool_()),
     }

@@ -35,7 +35,7 @@ from demandos.simulate.journeys import (
     arrivals,
     make_cohort,
 )
-from demandos.simulate.names import FIRST_NAMES, LAST_NAMES, SALES_REPS
+from demandos.simulate.names import DEPARTMENTS, FIRST_NAMES, LAST_NAMES, SALES_REPS
 from demandos.simulate.owned import (
     EmailLedger,
     WebLedger,
@@ -221,6 +221,7 @@ def _ascii(names: tuple[str, ...]) -> list[str]:
 
 
 _EMAIL_FIRST, _EMAIL_LAST = _ascii(FIRST_NAMES), _ascii(LAST_NAMES)
+DEPARTMENT_LIST = [DEPARTMENTS[title] or None for title in TITLE_LIST]
 
 
 def _people(run: _Run, cohort: Cohort, source: IntArray) -> dict[str, pa.Array]:
@@ -238,6 +239,7 @@ def _people(run: _Run, cohort: Cohort, source: IntArray) -> dict[str, pa.Array]:
         "account_id": acc.ids.take(pa.array(cohort.account)),
         "email": pc.binary_join_element_wise(local, domain, "@"),
         "title": labels(TITLE_LIST, cohort.title),
+        "department": labels(DEPARTMENT_LIST, cohort.title),
         "created_at": window.timestamps(cohort.t_created),
         "lead_at": window.timestamps(cohort.t_lead),
         "mql_at": window.timestamps(cohort.t_mql, cohort.t_mql != NONE),

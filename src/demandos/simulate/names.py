@@ -66,6 +66,29 @@ TITLES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# The department each title sits in, as a CRM's job-function property names it ("" = none given).
+DEPARTMENTS: dict[str, str] = {
+    "Controller": "Accounting", "Financial Controller": "Accounting",
+    "Corporate Controller": "Accounting", "Assistant Controller": "Accounting",
+    "Head of Accounting": "Accounting", "Chief Accounting Officer": "Accounting",
+    "CFO": "Finance", "Chief Financial Officer": "Finance", "VP Finance": "Finance",
+    "Head of Finance": "Finance", "Accounts Payable Manager": "Accounting",
+    "AP Manager": "Accounting", "Accounts Payable Specialist": "Accounting",
+    "Payables Lead": "Accounting", "Finance Analyst": "Finance",
+    "Operations Manager": "Operations", "IT Director": "Information Technology",
+    "Office Manager": "Administrative", "Procurement Specialist": "Purchasing",
+    "Software Engineer": "Engineering", "Marketing Manager": "Marketing",
+    "HR Generalist": "Human Resources", "Sales Director": "Sales", "Student": "",
+}  # fmt: skip
+
+# The finance systems a company runs, by size: the technologies its CRM record lists.
+ERP_BY_SIZE: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (200, ("QuickBooks", "Xero")),
+    (2000, ("NetSuite", "Sage Intacct")),
+    (10**9, ("SAP S/4HANA", "Microsoft Dynamics 365")),
+)
+CRMS: tuple[str, ...] = ("Salesforce", "HubSpot", "Salesforce", "Microsoft Dynamics 365")
+
 SALES_REPS: tuple[str, ...] = (
     "Alex Morgan", "Brianna Cole", "Chris Delgado", "Dana Whitfield", "Evan Brooks",
     "Fiona Hart", "Gabe Lindqvist", "Hana Sato", "Isaac Reed", "Jade Kim",

@@ -8,6 +8,7 @@ bytes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -105,7 +106,7 @@ def prefixed_ids(prefix: str, numbers: npt.NDArray[np.int64], width: int) -> pa.
     return pc.binary_join_element_wise(prefix, pc.utf8_lpad(digits, width=width, padding="0"), "")
 
 
-def labels(values: list[str] | tuple[str, ...], index: npt.NDArray[np.int64]) -> pa.Array:
+def labels(values: Sequence[str | None], index: npt.NDArray[np.int64]) -> pa.Array:
     """``values[index]`` as a string array; NULL where ``index`` is negative."""
     return pa.array(values, pa.string()).take(pa.array(index, pa.int64(), mask=index < 0))
 

@@ -8,12 +8,13 @@ ids are unique and every reference points at something that exists.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 from pydantic import BaseModel
 
 from demandos.errors import Finding
 from demandos.spec.fields import format_duration
+from demandos.spec.kernel import FieldRange
 from demandos.spec.metrics import (
     BUILTIN_CATALOG,
     ConversionCalc,
@@ -111,7 +112,21 @@ def _person_refs(specs: Specs) -> Iterator[tuple[str, tuple[PathPart, ...], str 
 @rule("people_exist")
 def people_exist(specs: Specs) -> Iterator[Finding]:
     people = set(specs.person_ids)
+    holders: dict[str, list[str]] = {}
+    for p in specs.team.people:
+        holders.setdefault(p.role, []).append(p.id)
     for file, path, value in _person_refs(specs):
+        if value is not None and value not in people and value in holders:
+            yield finding(
+                specs,
+                file,
+                path,
+                f"{value!r} is a role, not a person: a role is shared ownership, which is no "
+                "ownership",
+                f"name the one person who answers for it: {', '.join(holders[value])} "
+                f"hold{'s' if len(holders[value]) == 1 else ''} the role {value!r}",
+            )
+            continue
         found = check_ref(specs, file, path, value, people, "person", TEAM, plural="people")
         if found:
             yield found
@@ -360,6 +375,74 @@ def kernel_refs(specs: Specs) -> Iterator[Finding]:
         )
 
 
+@rule("kernel_fields")
+def kernel_fields(specs: Specs) -> Iterator[Finding]:
+    """A segment's ``fields`` rules name columns of the accounts table, with a rule of their
+    type: patterns for text, a range for numbers and dates."""
+    columns = {c.name: c.type for c in TABLES["accounts"].columns}
+    for i, segment in enumerate(specs.kernel.segments):
+        for column, fit in segment.rules.fields.items():
+            path = ("segments", i, "rules", "fields", column)
+            kind = columns.get(column)
+            if kind is None:
+                if found := check_ref(
+                    specs, KERNEL, path, column, sorted(columns), "column", "the accounts table"
+                ):
+                    yield found
+                continue
+            problem = _field_rule_problem(column, kind, fit)
+            if problem:
+                yield finding(specs, KERNEL, path, *problem)
+
+
+def _field_rule_problem(column: str, kind: str, fit: object) -> tuple[str, str] | None:
+    """What is wrong with a ``fields`` rule on a column of type ``kind``, and the fix."""
+    if kind not in ("int", "float", "date", "timestamp"):
+        if isinstance(fit, FieldRange):
+            return (
+                f"accounts column {column!r} holds text, which fits patterns, not a range",
+                f"write `{column}: ['value', 'prefix*']`",
+            )
+        return None
+    if not isinstance(fit, FieldRange):
+        return (
+            f"accounts column {column!r} holds {kind}s, which fit a range, not patterns",
+            f"write `{column}: {{min: ..., max: ...}}`",
+        )
+    dated = kind in ("date", "timestamp")
+    ends = [end for end in (fit.min, fit.max) if end is not None]
+    if dated and any(not isinstance(end, date) for end in ends):
+        return (
+            f"accounts column {column!r} holds dates, and the range has a number",
+            "write the ends as dates: {min: 2024-01-01}",
+        )
+    if not dated and any(isinstance(end, date) for end in ends):
+        return (
+            f"accounts column {column!r} holds numbers, and the range has a date",
+            "write the ends as numbers: {min: 50, max: 500}",
+        )
+    return None
+
+
+@rule("narrative_refs")
+def narrative_refs(specs: Specs) -> Iterator[Finding]:
+    """The master narrative's products name segments, pillars and programs that exist."""
+    narrative = specs.kernel.narrative
+    if narrative is None:
+        return
+    programs = [p.id for p in specs.channels.programs]
+    for i, product in enumerate(narrative.products):
+        path = ("narrative", "products", i)
+        for field, ids, what, where in (
+            ("segments", specs.segment_ids, "ICP segment", KERNEL),
+            ("pillars", specs.pillar_ids, "message pillar", KERNEL),
+            ("programs", programs, "program", CHANNELS),
+        ):
+            yield from check_refs(
+                specs, KERNEL, (*path, field), getattr(product, field), ids, what, where
+            )
+
+
 @rule("stack_processes")
 def stack_processes(specs: Specs) -> Iterator[Finding]:
     processes = [*specs.workflows, *(r.id for r in specs.cadence.rituals)]
@@ -440,3 +523,39 @@ def store_credentials(specs: Specs) -> Iterator[Finding]:
                 "${DEMANDOS_DB_PASSWORD} and set that variable",
                 severity="warning",
             )
+
+
+@rule("rollout")
+def rollout_rules(specs: Specs) -> Iterator[Finding]:
+    """Task ids are unique across the plan; ``done:`` names tasks of the plan, once each."""
+    plan = specs.rollout
+    tasks: dict[str, str] = {}
+    for i, phase in enumerate(plan.phases):
+        for j, task in enumerate(phase.tasks):
+            if task.id in tasks:
+                yield finding(
+                    specs,
+                    "rollout.yaml",
+                    ("phases", i, "tasks", j, "id"),
+                    f"task {task.id!r} is already in phase {tasks[task.id]!r}",
+                    "each task belongs to one phase: remove it here or rename it",
+                )
+            tasks.setdefault(task.id, phase.id)
+        for task in plan.tasks(phase):
+            tasks.setdefault(task.id, phase.id)
+    recorded: set[str] = set()
+    for i, done in enumerate(plan.done):
+        path = ("done", i, "task")
+        if found := check_ref(
+            specs, "rollout.yaml", path, done.task, tasks, "task", "rollout.yaml's phases"
+        ):
+            yield found
+        elif done.task in recorded:
+            yield finding(
+                specs,
+                "rollout.yaml",
+                path,
+                f"task {done.task!r} is recorded done twice",
+                "keep one entry per task (the day it was done and its evidence)",
+            )
+        recorded.add(done.task)

@@ -74,17 +74,17 @@ def scan_sql(schema: TableSchema, paths: list[str], *, filename: bool = False) -
     options = ", filename = true" if filename else ""
     scan = f"SELECT * FROM read_parquet([{files}], union_by_name = true{options})"
     fallbacks = [c for c in schema.columns if c.fallback]
-    if not fallbacks:
+    if not fallbacks and not any(c.added for c in schema.columns):
         return scan
-    # Files written before a column with a fallback was declared lack it: every column is
-    # there (NULL when a file has none), and an empty value reads as its fallback's.
+    # Files written before a column was declared lack it: every column is there (NULL when a
+    # file has none), and an empty value of a column with a fallback reads as its fallback's.
+    every = f"({scan_sql(schema, [], filename=filename)}) UNION ALL BY NAME ({scan})"
+    if not fallbacks:
+        return f"SELECT * FROM ({every})"
     filled = ", ".join(
         f"COALESCE({quote(c.name)}, {quote(str(c.fallback))}) AS {quote(c.name)}" for c in fallbacks
     )
-    return (
-        f"SELECT * REPLACE ({filled}) FROM (({scan_sql(schema, [], filename=filename)}) "
-        f"UNION ALL BY NAME ({scan}))"
-    )
+    return f"SELECT * REPLACE ({filled}) FROM ({every})"
 
 
 class EmbeddedFactStore(FactStore):

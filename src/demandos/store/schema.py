@@ -71,6 +71,7 @@ class Column:
     required: bool = False
     description: str = ""
     fallback: str | None = None  # a column whose value this one takes when it has none
+    added: bool = False  # declared after stores were written: files without it read it as NULL
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,9 @@ def _c(
     required: bool = False,
     description: str = "",
     fallback: str | None = None,
+    added: bool = False,
 ) -> Column:
-    return Column(name, type_, required, description, fallback)
+    return Column(name, type_, required, description, fallback, added)
 
 
 TABLES: dict[str, TableSchema] = {
@@ -141,6 +143,12 @@ TABLES: dict[str, TableSchema] = {
                 _c("annual_revenue", "float", description="in the workspace currency"),
                 _c("country"),
                 _c("created_at", "timestamp"),
+                _c(
+                    "technologies",
+                    "list",
+                    description="technologies the company uses (CRM, ERP, ...), for ICP fit rules",
+                    added=True,
+                ),
             ),
         ),
         TableSchema(
@@ -158,6 +166,11 @@ TABLES: dict[str, TableSchema] = {
                 _c("mql_at", "timestamp"),
                 _c("sql_at", "timestamp"),
                 _c("lead_source"),
+                _c(
+                    "department",
+                    description="the person's department, for persona rules",
+                    added=True,
+                ),
             ),
         ),
         TableSchema(

@@ -2,7 +2,8 @@
 
 Header: ``Record ID``, ``Company name``, then properties by label — ``Annual Revenue``,
 ``Company Domain Name``, ``Country/Region``, ``Create Date``, ``Industry``,
-``Number of Employees``, … (see ``hubspot_export``). One row per company. Its account id is the
+``Number of Employees``, ``Web Technologies``, … (see ``hubspot_export``). One row per company.
+Its account id is the
 ``Salesforce Account ID`` the Salesforce integration synced onto it, the id Salesforce's reports
 and the contacts' and deals' ``Salesforce Account ID`` carry; a company without one (or a file
 without the column) keeps its record id, which contacts and deals point at in ``Associated
@@ -11,7 +12,9 @@ Company IDs``.
 The domain is kept as a bare host (``www.``, a scheme or a path typed into the property are
 dropped, letters lower-cased) so that people find their account by their email's domain.
 Industry keeps HubSpot's label (``Professional Services``): ICP rules name industries as the
-CRM writes them. Annual revenue is taken to be in the workspace currency.
+CRM writes them. Annual revenue is taken to be in the workspace currency. ``Web Technologies``
+(a multiple-checkboxes property, its values joined by ``;``) becomes the account's technologies,
+which ICP fit rules can name.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ OPTIONAL = (
     "Create Date",
     "Industry",
     "Number of Employees",
+    "Web Technologies",
     SF_ACCOUNT,
 )
 
@@ -43,6 +47,7 @@ def accounts_sql(zone_from: str | None = None, zone_to: str | None = None) -> st
                {number("Annual Revenue")} AS annual_revenue,
                {cell("Country/Region")} AS country,
                {moment("Create Date", zone_from, zone_to)} AS created_at,
+               {cell("Web Technologies")} AS technologies,
                {flags(unreadable("Create Date"))},
                __row, __raw
         FROM {rows_with(*OPTIONAL)}

@@ -2,7 +2,8 @@
 
 Header: ``Record ID``, ``First Name``, ``Last Name``, then properties by label —
 ``Became a Lead Date``, ``Became a Marketing Qualified Lead Date``, ``Became a Sales Qualified
-Lead Date``, ``Create Date``, ``Email``, ``Job Title``, ``Original Source``, … — then
+Lead Date``, ``Create Date``, ``Email``, ``Job Title``, ``Job function``, ``Original Source``,
+… — then
 ``Associated Company`` and ``Associated Company IDs`` (see ``hubspot_export``). The .xlsx holds
 the same header on the first sheet's first row, with typed cells.
 
@@ -18,7 +19,8 @@ lead source is HubSpot's ``Original Source`` label with its first drill-down whe
 (``Paid Social / LinkedIn``, ``Offline Sources / IMPORT``, ``Direct Traffic``): the label alone
 does not say which channel (paid social is LinkedIn or Meta; offline sources are webinars, events
 and SDR calls alike). Each channel's ``sources`` in channels.yaml map these to channel ids when
-metrics are broken down by channel.
+metrics are broken down by channel. ``Job function`` (HubSpot's department property) becomes
+the person's department, which persona rules can name.
 
 No touchpoint is made from the original source: it summarizes the contact's first visit, it is
 not an interaction with a time and an id of its own, and the touches themselves come from the
@@ -52,7 +54,8 @@ STAGES = {
 SF_IDS = ("Salesforce Contact ID", "Salesforce Lead ID")
 DRILL = "Original Source Drill-Down 1"
 OPTIONAL = (
-    *STAGES.values(), "Job Title", "Original Source", DRILL, COMPANY_IDS, SF_ACCOUNT, *SF_IDS
+    *STAGES.values(), "Job Title", "Job function", "Original Source", DRILL, COMPANY_IDS,
+    SF_ACCOUNT, *SF_IDS,
 )  # fmt: skip
 # Domains shared by unrelated people: a colleague there says nothing about one's company.
 FREE_MAIL = (
@@ -92,6 +95,7 @@ def people_sql(zone_from: str | None = None, zone_to: str | None = None) -> str:
                COALESCE(src.__company, colleagues.__colleague) AS account_id,
                lower({cell("Email")}) AS email,
                {cell("Job Title")} AS title,
+               {cell("Job function")} AS department,
                {required_moment("created_at", "Create Date", zone_from, zone_to)},
                {stages},
                concat_ws(' / ', {cell("Original Source")},

@@ -21,9 +21,9 @@ from demandos.kernel.comparisons import MEASURES, Comparison, MemberStats
 from demandos.kernel.evidence import LOOKBACK_DAYS, NOTE_DAYS
 from demandos.kernel.proposals import KernelReview, Proposal
 from demandos.kernel.stats import Interval
-from demandos.reports.model import Bullets, Cell, Group, Pack, Paragraph, Table, Tone
+from demandos.reports.model import Bullets, Cell, Group, Pack, Paragraph, Section, Table, Tone
 from demandos.reports.numbers import SYMBOLS, fmt
-from demandos.spec.kernel import FitRules, KernelSpec
+from demandos.spec.kernel import FieldRange, FitRules, KernelSpec, Narrative, Persona
 
 THEMES = 8  # win/loss themes shown
 CONSIDERED = 8  # untested differences listed by name
@@ -118,13 +118,56 @@ def rules_text(rules: FitRules, currency: str) -> str:
         parts.append(f"{label} {end(bounds.min)}–{end(bounds.max)}")
     if rules.countries:
         parts.append("countries " + ", ".join(rules.countries))
+    if rules.technologies:
+        parts.append("uses " + " or ".join(rules.technologies))
+    for column, fit in rules.fields.items():
+        if isinstance(fit, FieldRange):
+            low, high = (
+                "…" if v is None else f"{v:g}" if isinstance(v, float) else v.isoformat()
+                for v in (fit.min, fit.max)
+            )
+            parts.append(f"{column} {low}–{high}")
+        else:
+            parts.append(f"{column} " + ", ".join(fit))
     return "; ".join(parts) or "any account"
+
+
+def _persona_rules(persona: Persona) -> str:
+    parts = []
+    if persona.titles:
+        parts.append("titles " + ", ".join(persona.titles))
+    if persona.departments:
+        parts.append("departments " + ", ".join(persona.departments))
+    return "; ".join(parts)
+
+
+def _narrative(section: Section, narrative: Narrative) -> None:
+    section.add(Paragraph(f"Master narrative: {narrative.statement}"))
+    if narrative.products:
+        section.add(
+            Table(
+                ("product", "its part of the story", "segments", "pillars", "programs"),
+                tuple(
+                    (
+                        Cell(p.name, sub=p.id),
+                        Cell(p.role),
+                        Cell(", ".join(p.segments) or "—"),
+                        Cell(", ".join(p.pillars) or "—"),
+                        Cell(", ".join(p.programs) or "—"),
+                    )
+                    for p in narrative.products
+                ),
+                "The products the master narrative connects.",
+            )
+        )
 
 
 def kernel_section(out: Pack, kernel: KernelSpec) -> None:
     """kernel.yaml as it stands: version, positioning, segments, personas, pillars, competitors."""
     section = out.section("kernel", f"The kernel as it stands (kernel.yaml v{kernel.version})")
     section.add(Paragraph(f"Positioning: {kernel.positioning.statement}"))
+    if kernel.positioning.value:
+        section.add(Paragraph(f"Value: {kernel.positioning.value}"))
     section.add(
         Table(
             ("segment", "priority", "fit rules", "personas"),
@@ -143,12 +186,12 @@ def kernel_section(out: Pack, kernel: KernelSpec) -> None:
     if kernel.personas:
         section.add(
             Table(
-                ("persona", "seniority", "titles"),
+                ("persona", "seniority", "rules"),
                 tuple(
                     (
                         Cell(p.name, sub=p.id),
                         Cell(p.seniority.replace("_", " ")),
-                        Cell(", ".join(p.titles)),
+                        Cell(_persona_rules(p)),
                     )
                     for p in kernel.personas
                 ),
@@ -156,6 +199,8 @@ def kernel_section(out: Pack, kernel: KernelSpec) -> None:
         )
     else:
         section.add(Paragraph("kernel.yaml names no persona.", "muted"))
+    if kernel.narrative is not None:
+        _narrative(section, kernel.narrative)
     proofs = {p.id: p.claim for p in kernel.proof_points}
     section.add(
         Table(

@@ -91,6 +91,7 @@ CONTACTS_HEADER = (
         "Create Date",
         "Email",
         "Job Title",
+        "Job function",
         "Lifecycle Stage",
         "Original Source",
         "Original Source Drill-Down 1",
@@ -116,6 +117,7 @@ COMPANIES_HEADER = (
         "Number of Employees",
         "Salesforce Account ID",
         "Segment",
+        "Web Technologies",
     ),
 )
 DEALS_HEADER = (
@@ -195,7 +197,7 @@ CONTACTS_QUERY = f"""
     WITH c AS ({COMPANY_IDS}),
     p AS (SELECT *, row_number() OVER (ORDER BY person_id) AS n FROM people)
     SELECT p.n + {CONTACT_BASE} AS rid, p.n AS sf_n, p.first_name, p.last_name, p.email,
-           p.title, p.created_at, p.lead_at,
+           p.title, p.department, p.created_at, p.lead_at,
            p.mql_at, p.sql_at, p.lead_source, p.lifecycle_stage, p.persona,
            a.name AS company, a.country, c.rid AS company_rid, c.n AS company_n
     FROM p LEFT JOIN accounts a ON a.account_id = p.account_id
@@ -258,6 +260,7 @@ def contact_cells(r: Row) -> dict[str, object]:
         "Create Date": _minute(r["created_at"]),
         "Email": _text(r["email"]),
         "Job Title": _text(r["title"]),
+        "Job function": _text(r["department"]),
         "Lifecycle Stage": LIFECYCLE.get(stage, _text(stage).title()) if stage else "",
         "Original Source": source,
         "Original Source Drill-Down 1": drill,
@@ -332,6 +335,8 @@ def _export_companies(ctx: ExportContext) -> Path:
                 "Number of Employees": _text(r["employees"]),
                 "Salesforce Account ID": salesforce_id("001", int(r["sf_n"])),
                 "Segment": _text(r["segment"]) if seg else "",
+                # a multiple checkboxes property: HubSpot exports its values joined by ';'
+                "Web Technologies": ";".join(r["technologies"] or ()),
             }
             out.row([cells[h] for h in COMPANIES_HEADER])
     return out.path
