@@ -68,7 +68,8 @@ def test_starter_content_is_what_a_team_starts_from(tmp_path: Path) -> None:
         "optimization",
         "maturation",
     ]
-    assert specs.rollout.phases[-1].weeks.end == 12
+    # the 12-week plan, then maturation, which does not end (its first quarter: weeks 13-26)
+    assert specs.rollout.phases[-2].weeks.end == 12 and specs.rollout.phases[-1].weeks.start == 13
 
 
 def test_rollout_starts_this_week(tmp_path: Path) -> None:
