@@ -361,6 +361,19 @@ def cadence_specs() -> st.SearchStrategy[CadenceSpec]:
     )
 
 
+MILESTONES = ("lead", "mql", "sales_touch", "sql", "opportunity", "won")  # in funnel order
+
+
+def _milestones(drawn: tuple[list[dict[str, Any]], list[str]]) -> list[dict[str, Any]]:
+    """Steps with milestones in funnel order, each at most once (as WorkflowSpec requires)."""
+    steps, chosen = drawn
+    ordered = sorted(chosen, key=MILESTONES.index)
+    return [
+        {**step, "milestone": ordered[i]} if i < len(ordered) else step
+        for i, step in enumerate(steps)
+    ]
+
+
 def workflow_specs() -> st.SearchStrategy[WorkflowSpec]:
     step = st.fixed_dictionaries(
         {"id": ids, "name": text},
@@ -368,9 +381,12 @@ def workflow_specs() -> st.SearchStrategy[WorkflowSpec]:
             "owner": optional(ids),
             "sla": optional(durations),
             "checklist": texts,
-            "milestone": optional(st.sampled_from(STAGES)),
         },
     )
+    steps = st.tuples(
+        st.lists(step, min_size=1, max_size=4),
+        st.lists(st.sampled_from(MILESTONES), unique=True, max_size=4),
+    ).map(_milestones)
     return st.builds(
         WorkflowSpec.model_validate,
         st.fixed_dictionaries(
@@ -379,9 +395,13 @@ def workflow_specs() -> st.SearchStrategy[WorkflowSpec]:
                 "name": text,
                 "owner": ids,
                 "trigger": text,
-                "steps": st.lists(step, min_size=1, max_size=4),
+                "steps": steps,
             },
-            optional={"description": text, "sla": optional(durations)},
+            optional={
+                "description": text,
+                "sla": optional(durations),
+                "clock": st.sampled_from(["calendar", "business"]),
+            },
         ),
     )
 

@@ -41,9 +41,11 @@ def test_starter_has_the_critical_workflow(workspace: Path) -> None:
     assert [s.milestone for s in lead.steps if s.milestone] == [
         "lead",
         "mql",
+        "sales_touch",
         "sql",
         "opportunity",
     ]
+    assert lead.clock == "business"
     assert all(s.sla for s in lead.steps)
     assert specs.workflow_file("lead_to_opportunity") == "workflows/lead_to_opportunity.yaml"
 

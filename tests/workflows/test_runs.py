@@ -190,3 +190,23 @@ def test_cycle_time_statistics_by_hand(ws: Workspace) -> None:
 def test_quantile_of_nothing_is_none() -> None:
     assert quantile([], 0.5) is None
     assert quantile([timedelta(hours=1)], 0.9) == timedelta(hours=1)
+
+
+def test_milestones_must_follow_the_funnel(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "acme")
+    path = root / "workflows" / "lead_to_opportunity.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("milestone: sql", "milestone: lead"))
+    report = Workspace.check(root)
+    assert not report.ok
+    (error,) = [f for f in report.findings if f.severity == "error"]
+    assert error.location.file == "workflows/lead_to_opportunity.yaml"
+    assert "steps 'capture' and 'qualify' both have milestone 'lead'" in error.message
+    path.write_text(
+        text.replace("    milestone: opportunity\n", "").replace(
+            "    milestone: lead\n", "    milestone: opportunity\n"
+        )
+    )
+    (error,) = [f for f in Workspace.check(root).findings if f.severity == "error"]
+    assert "step 'score_and_route' (mql) comes after step 'capture'" in error.message
+    assert "order milestone steps as the funnel runs" in (error.hint or "")

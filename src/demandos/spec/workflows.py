@@ -16,6 +16,9 @@ from demandos.spec.fields import ClockTime, Duration, Id, OwnerRef, SpecModel, T
 Milestone = Literal["lead", "sales_touch", "mql", "sql", "opportunity", "won"]
 """The CRM event that marks a step done: a lifecycle stage, or the first sales touch."""
 
+_FUNNEL = {"lead": 0, "mql": 1, "sales_touch": 1, "sql": 2, "opportunity": 3, "won": 4}
+"""Funnel stage of each milestone: mql and sales_touch may come in either order."""
+
 DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -118,6 +121,31 @@ class WorkflowSpec(SpecModel):
         "demandos.yaml (a day of SLA is a working day, a week the working days of a week)",
     )
     steps: tuple[Step, ...] = Field(min_length=1, description="steps, in order")
+
+    @model_validator(mode="after")
+    def _milestones_in_funnel_order(self) -> WorkflowSpec:
+        seen: dict[str, str] = {}
+        last: tuple[int, str] | None = None
+        for step in self.steps:
+            if step.milestone is None:
+                continue
+            if step.milestone in seen:
+                raise spec_error(
+                    f"steps {seen[step.milestone]!r} and {step.id!r} both have milestone "
+                    f"{step.milestone!r}",
+                    "a CRM event marks one step done: keep the milestone on one of them",
+                )
+            rank = _FUNNEL[step.milestone]
+            if last is not None and rank < last[0]:
+                raise spec_error(
+                    f"step {step.id!r} ({step.milestone}) comes after step {last[1]!r}, a later "
+                    "stage of the funnel",
+                    "order milestone steps as the funnel runs: lead, then mql and sales_touch, "
+                    "then sql, opportunity, won",
+                )
+            seen[step.milestone] = step.id
+            last = (rank, step.id)
+        return self
 
     def owner_of(self, step: Step) -> str:
         """The person who answers for ``step``: its own owner, else the workflow's."""
