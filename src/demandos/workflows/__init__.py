@@ -7,6 +7,7 @@ opportunity flow measured from CRM data.
 """
 
 from demandos.workflows.clock import Clock, format_span
+from demandos.workflows.leads import LeadFlow, inbound_workflow, lead_flow
 from demandos.workflows.runs import (
     CycleStats,
     OverdueStep,
@@ -19,10 +20,13 @@ from demandos.workflows.runs import (
 __all__ = [
     "Clock",
     "CycleStats",
+    "LeadFlow",
     "OverdueStep",
     "RunState",
     "StepState",
     "WorkflowRuns",
     "WorkflowStats",
     "format_span",
+    "inbound_workflow",
+    "lead_flow",
 ]
