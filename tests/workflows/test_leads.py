@@ -12,6 +12,7 @@ import pytest
 
 from demandos.errors import WorkflowError
 from demandos.metrics.periods import parse_period
+from demandos.store import open_facts
 from demandos.workflows.leads import TRIGGER, GroupBy, LeadFlow, inbound_workflow, lead_flow
 from demandos.workspace import Workspace
 
@@ -134,3 +135,13 @@ def test_no_inbound_workflow_is_a_clear_error(tmp_path: Path) -> None:
             inbound_workflow(ws.specs, "lead_to_opp")
         with pytest.raises(WorkflowError, match="has no step with a CRM milestone"):
             inbound_workflow(ws.specs, "tiny")
+
+
+@pytest.mark.postgres
+def test_the_same_counts_on_postgresql(ws: Workspace, tmp_path: Path, postgres_url: str) -> None:
+    facts = load(open_facts(tmp_path / "pg", backend="postgres", url=postgres_url))
+    try:
+        report = lead_flow(facts, ws.specs, NOVEMBER, now=NOW.replace(tzinfo=NY), by="segment")
+    finally:
+        facts.close()
+    assert report == flow(ws, "segment")
