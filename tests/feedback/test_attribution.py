@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,6 +15,8 @@ from typer.testing import CliRunner
 
 from demandos.cli.main import app
 from demandos.feedback import MODELS, Attribution, AttributionError, HeuristicOptions, Options
+from demandos.metrics import compute
+from demandos.spec.metrics import Metric, MetricsSpec
 from demandos.workspace import Workspace
 
 from .fixture import TODAY, build
@@ -201,3 +205,36 @@ def test_cli(root: Path) -> None:
     result = runner.invoke(app, ["attribution", *w, "--lookback", "ninety"])
     assert isinstance(result.exception, AttributionError)  # main() prints it with the fix
     assert result.exception.hint == "write it as 90d (or 90)"
+
+
+@dataclass(frozen=True)
+class _Specs:
+    metrics: MetricsSpec
+    workspace: Any
+    kernel: Any
+    channels: Any
+
+
+def test_revenue_influenced_and_sourced_as_the_metrics_engine_computes_them(
+    ws: Workspace,
+) -> None:
+    a = run(ws, "linear", milestone="won")
+    got = {r.member: (r.influenced, r.sourced) for r in a.rows}
+    # o1 (10,000): demand touches t1-t5 in the 90 days before its creation; t1 came first;
+    # the event visit t10 came after the creation: it influenced nothing
+    assert got == {"linkedin_ads": (10_000, 10_000), "website": (10_000, 0),
+                   "newsletter": (10_000, 0), "webinars": (10_000, 0), "events": (0, 0),
+                   "outbound_sdr": (0, 0)}  # o2 was lost  # fmt: skip
+    ids = ("revenue_influenced", "revenue_sourced")
+    tree = _Specs(
+        MetricsSpec(metrics=tuple(Metric.model_validate(
+            {"id": i, "name": i, "tier": 2, "owner": "maya", "builtin": i}) for i in ids)),
+        ws.specs.workspace, ws.specs.kernel, ws.specs.channels,
+    )  # fmt: skip
+    engine = compute(ws.facts, tree, Q2, by="channel", today=TODAY)
+    for metric, k in zip(ids, (0, 1), strict=True):
+        by_channel = {r.member: r.value for r in engine.members(metric)}
+        assert {m: v[k] for m, v in got.items() if v[k]} == {
+            m: v for m, v in by_channel.items() if v
+        }
+    assert run(ws, "linear").rows[0].influenced is None  # only won deals carry revenue

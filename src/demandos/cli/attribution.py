@@ -147,12 +147,15 @@ def _print_one(a: Attribution, format: str) -> None:
     sampled = any(r.low is not None for r in a.rows)
     columns = [a.by, "conversions", "share"] + ([a.value_name] if a.value_name else [])
     columns += ["95% interval"] if sampled else []
+    influence = any(r.influenced is not None for r in a.rows)
+    columns += ["influenced", "sourced"] if influence else []
     for c in columns:
         table.add_column(c, justify="left" if c == a.by else "right")
     for r in a.rows:
         cells = [escape(r.member), f"{r.conversions:,.1f}", f"{r.share:.1%}"]
         cells += [_money(r.value)] if a.value_name else []
         cells += [f"{r.low:,.1f} – {r.high:,.1f}"] if sampled else []
+        cells += [_money(r.influenced or 0.0), _money(r.sourced or 0.0)] if influence else []
         table.add_row(*cells)
     render.console.print(table)
     render.console.print(escape(_footer(a)), highlight=False)

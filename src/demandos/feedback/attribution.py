@@ -60,6 +60,8 @@ class Row:
     share: float  # of the attributed conversions
     low: float | None = None  # 95% interval of a sampled estimate
     high: float | None = None
+    influenced: float | None = None  # won: revenue influenced (a deal counts in every member)
+    sourced: float | None = None  # won: revenue sourced (the first touch's member)
 
 
 @dataclass(frozen=True)
@@ -134,13 +136,14 @@ def _result(credit: Credit, q: JourneyQuery, read: Any, model: str) -> Attributi
     j = read.journeys
     total = credit.conversions.sum()
     rows = []
+    low, high = credit.extra.get("ci_low"), credit.extra.get("ci_high")
+    inf, src = read.influenced, read.sourced
     for i, label in enumerate(credit.labels):
-        low = credit.extra.get("ci_low")
-        high = credit.extra.get("ci_high")
         rows.append(Row(
             label, float(credit.conversions[i]), float(credit.value[i]),
             float(credit.conversions[i] / total) if total else 0.0,
             None if low is None else float(low[i]), None if high is None else float(high[i]),
+            None if inf is None else float(inf[i]), None if src is None else float(src[i]),
         ))  # fmt: skip
     rows.sort(key=lambda r: (-r.conversions, -r.value, r.member))
     return Attribution(

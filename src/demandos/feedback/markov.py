@@ -109,6 +109,33 @@ def _transitions(prev: IntArray, state: IntArray, w: FloatArray, n: int) -> sp.c
     return counts
 
 
+def _fit_first_order(j: Journeys) -> Chain:
+    """Order 1 in a few passes over the touches: state ``m + 1`` for member ``m``, transitions
+    between consecutive touches of a journey on different members (repeats merged)."""
+    n_states = len(j.labels) + 1
+    m, starts, ends = j.member, j.offsets[:-1], j.offsets[1:] - 1
+    weight = j.conv + j.null
+    use = m[1:] != m[:-1]
+    use[starts[1:] - 1] = False  # a journey's first touch follows no touch of its own
+    pairs = (m[:-1][use] + 1) * n_states + (m[1:][use] + 1)
+    size = n_states * n_states
+    if len(j) and np.all(weight == weight[0]):  # raw journeys: one each, no weights to gather
+        flat = np.bincount(pairs, minlength=size).astype(np.float64) * float(weight[0])
+    else:
+        pair_weight = np.repeat(weight, j.lengths)[1:][use]
+        flat = np.bincount(pairs, weights=pair_weight, minlength=size).astype(np.float64)
+    dense = flat.reshape(n_states, n_states)
+    dense[0] = np.bincount(m[starts] + 1, weights=weight, minlength=n_states)
+    last = m[ends] + 1
+    return Chain(
+        ((), *((c,) for c in range(len(j.labels)))),
+        sp.csr_matrix(dense),
+        np.bincount(last, weights=j.conv, minlength=n_states).astype(np.float64),
+        np.bincount(last, weights=j.null, minlength=n_states).astype(np.float64),
+        np.bincount(last, weights=j.value, minlength=n_states).astype(np.float64),
+    )
+
+
 def fit(j: Journeys, order: int = 1, *, nulls: bool = True) -> Chain:
     """The chain of order ``order`` counted from ``j`` (see the module doc)."""
     if order not in ORDERS:
@@ -117,6 +144,8 @@ def fit(j: Journeys, order: int = 1, *, nulls: bool = True) -> Chain:
         )
     if not nulls:
         j = j.converting()
+    if order == 1:
+        return _fit_first_order(j)
     weight = j.conv + j.null
     offsets, member = j.collapsed()
     base = len(j.labels) + 1

@@ -40,9 +40,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from demandos.feedback.journeys import AttributionError, Journeys
+from demandos.feedback.journeys import AttributionError, FloatArray, Journeys
 from demandos.kernel.mapping import KernelMap
-from demandos.metrics.cohorts import LOOKBACK_DAYS
+from demandos.metrics.cohorts import LOOKBACK_DAYS, SALES_TOUCH_TYPES
 from demandos.metrics.dimensions import KernelSpecs
 from demandos.metrics.periods import Period
 from demandos.store.facts import FactStore
@@ -109,6 +109,8 @@ class ReadJourneys:
     value: float
     unattributed: float
     unattributed_value: float
+    influenced: FloatArray | None = None  # won: revenue influenced and sourced per member
+    sourced: FloatArray | None = None
 
 
 def _ts(d: Any) -> Any:
@@ -252,11 +254,41 @@ def read_journeys(
     n_conv = float(totals.column("n")[0].as_py() or 0)
     v_conv = float(totals.column("v")[0].as_py() or 0.0)
     journeys = _to_journeys(rows, q)
+    influenced, sourced = _influence(rows, journeys) if q.milestone == "won" else (None, None)
     return ReadJourneys(
         journeys, n_conv, v_conv,
         unattributed=n_conv - journeys.total_conversions,
         unattributed_value=v_conv - journeys.total_value,
+        influenced=influenced, sourced=sourced,
     )  # fmt: skip
+
+
+def _influence(rows: pa.Table, j: Journeys) -> tuple[FloatArray, FloatArray]:
+    """Revenue influenced and sourced per member, as DESIGN defines them (and the metrics engine
+    computes them by channel, ``metrics/cohorts.py``): a won deal's amount goes to every member
+    with a demand touch in the lookback window before the deal was created (influenced), and to
+    the member of the first demand touch in that window when no touch came before it (sourced).
+    """
+    m = len(j.labels)
+    jid = j.journey_of_touch
+    before = j.opp_key if j.opp_key is not None else np.zeros(j.touches, dtype=bool)
+    before = before & (j.conv[jid] > 0)
+    demand = ~pc.is_in(rows.column("_type"), pa.array(SALES_TOUCH_TYPES)).to_numpy(
+        zero_copy_only=False
+    )
+    pairs = np.unique(jid[before & demand] * m + j.member[before & demand])
+    influenced = np.bincount(pairs % m, weights=j.value[pairs // m], minlength=m)
+    idx = np.flatnonzero(before)
+    first = np.full(len(j), -1, dtype=np.int64)
+    first[jid[idx][::-1]] = idx[::-1]  # each journey's first touch before the deal
+    didx = np.flatnonzero(before & demand)
+    first_demand = np.full(len(j), -1, dtype=np.int64)
+    first_demand[jid[didx][::-1]] = didx[::-1]
+    ts = rows.column("_ts").cast(pa.int64()).to_numpy(zero_copy_only=False)
+    ok = (first_demand >= 0) & (first >= 0)
+    ok[ok] = ts[first_demand[ok]] == ts[first[ok]]
+    sourced = np.bincount(j.member[first_demand[ok]], weights=j.value[ok], minlength=m)
+    return influenced.astype(np.float64), sourced.astype(np.float64)
 
 
 def _to_journeys(rows: pa.Table, q: JourneyQuery) -> Journeys:
