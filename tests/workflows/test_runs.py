@@ -210,3 +210,29 @@ def test_milestones_must_follow_the_funnel(tmp_path: Path) -> None:
     (error,) = [f for f in Workspace.check(root).findings if f.severity == "error"]
     assert "step 'score_and_route' (mql) comes after step 'capture'" in error.message
     assert "order milestone steps as the funnel runs" in (error.hint or "")
+
+
+def test_business_hours_from_demandos_yaml(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "acme")
+    config = root / "demandos.yaml"
+    base = config.read_text()
+    config.write_text(
+        base + '\nbusiness_hours:\n  days: sun-thu\n  start: "08:00"\n  end: "16:00"\n'
+        "  holidays: [2026-11-22]\n"
+    )
+    with Workspace.open(root) as ws:
+        runs, _ = runs_at(ws, T0)
+        # Thursday 15:00 + 4 working hours: 1h Thursday, Friday and Saturday off, Sunday 22 Nov a
+        # holiday, so Monday 08:00 + 3h
+        run = runs.start("lead_to_opportunity", at="2026-11-19 15:00")
+        assert run.steps[0].due_at == datetime(2026, 11, 19, 15, 15, tzinfo=NY)
+        for step in ("capture", "score_and_route"):
+            runs.check(run.id, step, at="2026-11-19 15:00")
+            runs.done(run.id, step, at="2026-11-19 15:00")
+        assert runs.get(run.id).steps[2].due_at == datetime(2026, 11, 23, 11, tzinfo=NY)
+    config.write_text(
+        base + '\nbusiness_hours:\n  days: mon-fri\n  start: "17:00"\n  end: "9:00"\n'
+    )
+    (error,) = [f for f in Workspace.check(root).findings if f.severity == "error"]
+    assert error.location.file == "demandos.yaml" and error.location.line is not None
+    assert "not after they start" in error.message
