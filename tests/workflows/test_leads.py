@@ -111,6 +111,21 @@ def test_compliance_by_owner_and_by_segment(ws: Workspace) -> None:
     ]
 
 
+def test_a_period_without_leads_says_so(ws: Workspace) -> None:
+    report = lead_flow(ws.facts, ws.specs, parse_period("2026-09"), now=NOW.replace(tzinfo=NY))
+    assert (report.leads, report.touched, report.compliance, report.fell_through) == (
+        0,
+        0,
+        None,
+        (),
+    )
+    assert all(s.measured == 0 and s.compliance is None for s in report.steps)
+    assert report.notes == (
+        "no lead was created in 2026-09: load the CRM's contacts (demandos ingest) or pick a "
+        "period the store covers",
+    )
+
+
 def test_a_calendar_clock_counts_the_weekend(tmp_path: Path) -> None:
     root = make_workspace(tmp_path / "cal")
     path = root / "workflows" / "lead_to_opportunity.yaml"

@@ -276,6 +276,11 @@ def lead_flow(
         and sql >= mql
     ]
     notes = []
+    if not leads:
+        notes.append(
+            f"no lead was created in {period.label}: load the CRM's contacts (demandos ingest) "
+            "or pick a period the store covers"
+        )
     if not any(s[3] == "sales_touch" for s in plan):
         notes.append(
             "no step has `milestone: sales_touch`, so leads that fell through are not found: "
