@@ -88,16 +88,20 @@ class Workspace:
         path: str | os.PathLike[str] | None = None, *, today: date | None = None
     ) -> CheckReport:
         """Validate every spec and the system's rules; never raises for spec problems. When the
-        specs are valid and data is loaded, warn of the last full month's off-kernel spend."""
+        specs are valid and data is loaded, warn of the last full month's off-kernel spend and
+        of problems in the asset library."""
         root = find_root(path)
         report = check_workspace(root)
         if not report.ok or not (root / DATA_DIR).is_dir():
             return report
+        from demandos.assets.checks import library_findings
         from demandos.kernel.conformance import spend_warning
 
         with Workspace.open(root) as ws:
             found = spend_warning(ws.facts, ws.specs, today or date.today())
-        return report if found is None else CheckReport([*report.findings, found])
+            library = library_findings(ws.facts, ws.specs)
+        extra = [*([] if found is None else [found]), *library]
+        return CheckReport([*report.findings, *extra]) if extra else report
 
     # -- stores ----------------------------------------------------------------------------
 

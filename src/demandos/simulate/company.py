@@ -16,7 +16,7 @@ from demandos.simulate.params import CompanyParams
 from demandos.spec import write_starter
 
 COMPANY_DIR = Path(__file__).with_name("company")
-OWN_FILES = ("team.yaml", "metrics.yaml", "channels.yaml", "stack.yaml")
+OWN_FILES = ("team.yaml", "metrics.yaml", "channels.yaml", "stack.yaml", "assets.yaml")
 
 
 def write_company(path: Path, params: CompanyParams, *, force: bool = False) -> list[Path]:

@@ -104,6 +104,8 @@ def _person_refs(specs: Specs) -> Iterator[tuple[str, tuple[PathPart, ...], str 
         yield source.file, ("owner",), source.spec.owner
         for j, step in enumerate(source.spec.steps):
             yield source.file, ("steps", j, "owner"), step.owner
+    for i, target in enumerate(specs.assets.production):
+        yield "assets.yaml", ("production", i, "owner"), target.owner
     for i, member in enumerate(specs.team.people):
         if member.reports_to != member.id:
             yield TEAM, ("people", i, "reports_to"), member.reports_to

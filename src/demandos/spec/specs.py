@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from demandos.errors import Location
+from demandos.spec.assets import AssetsSpec
 from demandos.spec.cadence import CadenceSpec
 from demandos.spec.channels import ChannelsSpec
 from demandos.spec.kernel import KernelSpec
@@ -42,6 +43,7 @@ SPEC_FILES: dict[str, SpecFile] = {
         SpecFile("cadence.yaml", "cadence", CadenceSpec),
         SpecFile("stack.yaml", "stack", StackSpec),
         SpecFile("rollout.yaml", "rollout", RolloutSpec, required=False),
+        SpecFile("assets.yaml", "assets", AssetsSpec, required=False),
     )
 }
 """The top-level spec files, in the order they are loaded; workflows live in ``workflows/``."""
@@ -71,6 +73,7 @@ class Specs:
     stack: StackSpec
     rollout: RolloutSpec
     workflows: dict[str, WorkflowSpec]
+    assets: AssetsSpec = field(default_factory=AssetsSpec)
     workflow_sources: tuple[WorkflowSource, ...] = ()
     positions: dict[str, FilePositions] = field(default_factory=dict)
 

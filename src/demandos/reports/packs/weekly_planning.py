@@ -9,9 +9,10 @@ Sections:
 - **calendar**: programs of channels.yaml that start, end or run in the week planned, with their
   monthly budget's share of the week and what they spent in the last full week (metrics
   engine); assets whose ``published_at`` falls in the week;
-- **rhythm**: assets published per type in the last 4 full weeks against a rhythm: the type's
-  average over the 13 weeks before (kernel.yaml, channels.yaml and the assets table carry no
-  production target);
+- **rhythm**: production against target — per target of assets.yaml, the assets of its type
+  published this month through the meeting's day against the pace to date and last month's
+  count (``assets/production.py``); then assets published per type in the last 4 full weeks
+  against a rhythm: the type's average over the 13 weeks before;
 - **backlog**: assets in idea, brief, draft or review, by owner and age (days since the asset
   first appeared in the fact store: the assets table has no created date);
 - **capacity**: per person of team.yaml, open and overdue actions, actions due in the week
@@ -29,9 +30,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from demandos.assets.production import production
 from demandos.cadence.log import ActionItem
 from demandos.errors import CadenceError
 from demandos.metrics import MetricTable, Period
+from demandos.metrics.periods import current_period
 from demandos.reports.model import Bullets, Cell, Pack, Paragraph, Section, Table, Tone
 from demandos.reports.numbers import fmt, fmt_ratio
 from demandos.reports.packs import PackContext, pack
@@ -220,7 +223,7 @@ def weekly_planning(ctx: PackContext, period: str | None) -> Pack:
     agenda(out, ctx, meeting)
     _monday(out, ctx, this, week, at)
     _calendar(out, ctx, week, assets)
-    _rhythm(out, ctx, this, assets)
+    _rhythm(out, ctx, this, assets, at.date())
     backlog = [a for a in assets if a.status in BACKLOG]
     _backlog(out, ctx, assets, backlog, at)
     _capacity(out, ctx, week, actions, backlog)
@@ -413,21 +416,75 @@ def _publishing(
     )
 
 
-def _rhythm(out: Pack, ctx: PackContext, this: Period, assets: Sequence[AssetRow]) -> None:
+def _production(
+    section: Section, ctx: PackContext, through: date, assets: Sequence[AssetRow]
+) -> None:
+    """This month, through the meeting's day, against assets.yaml's targets."""
+    fy = ctx.ws.specs.workspace.fiscal_year_start_month
+    month = current_period("month", through, fiscal_year_start_month=fy)
+    rows = production(assets, ctx.ws.specs.assets.production, month, through)
+    tones: dict[str, Tone] = {"met": "good", "behind": "bad", "due": "warn", "on pace": None}
+    cells = tuple(
+        (
+            Cell(r.type, sub="" if r.derivatives else "originals only"),
+            Cell(person(ctx, r.owner)),
+            Cell(f"{r.per_month:g}", numeric=True),
+            Cell(str(r.published), numeric=True),
+            Cell(f"{r.pace:.1f}", numeric=True),
+            Cell(r.status, tones[r.status]),
+            Cell(
+                f"{r.last_month} of {r.per_month:g}",
+                "good" if r.last_month_met else "warn",
+                numeric=True,
+            ),
+        )
+        for r in rows
+    )
+    days = (through - month.start).days + 1
+    head = ("type", "owner", "target / month", f"published {month.label} to date", "pace",
+            "status", month.shift(-1).label)  # fmt: skip
+    section.add(
+        Table(
+            head,
+            cells,
+            f"Assets by published_at from {month.start:%d %b} through {through:%a %d %b}, "
+            f"against assets.yaml's monthly targets. Pace: the target × {days}/{month.days} "
+            "days; due: short of the pace by less than one asset; behind: by one or more.",
+        )
+    )
+    behind = [r.type for r in rows if r.status == "behind"]
+    if behind:
+        section.add(Paragraph(f"Behind target this month: {', '.join(behind)}.", "warn"))
+
+
+def _rhythm(
+    out: Pack, ctx: PackContext, this: Period, assets: Sequence[AssetRow], today: date
+) -> None:
     section = out.section("rhythm", "Asset production against rhythm")
     recent = Span.of(this.shift(-RECENT), this.shift(-1))
     baseline = Span.of(this.shift(-RECENT - RHYTHM), this.shift(-RECENT - 1))
-    rows = rhythm(assets, recent, baseline)
+    targets = ctx.ws.specs.assets.production
+    if targets:
+        _production(section, ctx, today, assets)
+    targeted = {t.type for t in targets}
+    rows = [r for r in rhythm(assets, recent, baseline) if r.type not in targeted]
+    held = (
+        "Types without a target in assets.yaml are"
+        if targets
+        else ("No production target is set in assets.yaml, so each type is")
+    )
     section.add(
         Paragraph(
-            "No production target exists in kernel.yaml, channels.yaml or the assets table, so "
-            f"each type's rhythm is its own average over the {RHYTHM} weeks before "
+            f"{held} held to their own rhythm: the type's average over the {RHYTHM} weeks before "
             f"({baseline.label}), scaled to {RECENT} weeks. Behind: under {BEHIND:.0%} of it; "
             f"ahead: over {AHEAD:.0%}; rare: under one expected in {RECENT} weeks, too rare to "
             "judge.",
             "muted",
         )
     )
+    if not rows and targeted and published_in(assets, baseline.start, recent.end):
+        section.add(Paragraph("Every type published in these weeks has a target.", "muted"))
+        return
     if not rows:
         section.add(
             Paragraph(
