@@ -83,10 +83,13 @@ def _keyed(
     del step
     starts = np.flatnonzero(new)
     ids = keys[starts] >> shift
-    at = np.searchsorted(ids, np.asarray(won["j"], dtype=np.int64))
+    won_ids = np.asarray(won["j"], dtype=np.int64)
+    order = np.argsort(won_ids, kind="stable")  # sorted needles: the search walks ids once
+    at = np.searchsorted(ids, won_ids[order])
     conv, value = np.zeros(starts.size), np.zeros(starts.size)
     conv[at] = 1.0
-    np.maximum.at(value, at, np.nan_to_num(np.asarray(won["v"], dtype=np.float64)))
+    won_value = np.nan_to_num(np.asarray(won["v"], dtype=np.float64))[order]
+    np.maximum.at(value, at, won_value)
     offsets = np.append(starts, n).astype(np.int64)
     return Journeys(offsets, member, conv, 1.0 - conv, value, tuple(str(x) for x in labels))
 
