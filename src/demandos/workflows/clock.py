@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from demandos.spec.workflows import BusinessHours
+from demandos.spec.workspace import WorkspaceSpec
 
 ZERO = timedelta()
 _MAX_DAYS = 366 * 20  # a clock that finds no working time in 20 years has no working days
@@ -135,6 +136,14 @@ class Clock:
                     _local(day, hours.end, self.zone),
                 )
             day += timedelta(days=1)
+
+
+def workflow_clock(workspace: WorkspaceSpec, kind: str) -> Clock:
+    """The clock of a workflow with ``clock: kind`` in a workspace: its timezone, and its
+    business hours for ``business``."""
+    if kind == "business":
+        return Clock.business(workspace.business_hours, workspace.timezone)
+    return Clock.calendar(workspace.timezone)
 
 
 def _local(day: date, at: time, zone: ZoneInfo) -> datetime:

@@ -49,7 +49,7 @@ from demandos.errors import WorkflowError
 from demandos.kernel.fit import NO_SEGMENT, account_segments
 from demandos.metrics.cohorts import SALES_TOUCH_TYPES
 from demandos.metrics.periods import Period
-from demandos.workflows.clock import Clock
+from demandos.workflows.clock import Clock, workflow_clock
 from demandos.workflows.runs import quantile
 
 if TYPE_CHECKING:
@@ -209,12 +209,7 @@ def lead_flow(
     """Measure the inbound-lead workflow over the leads created in ``period``."""
     wf = inbound_workflow(specs, workflow_id)
     zone = ZoneInfo(specs.workspace.timezone)
-    tz = specs.workspace.timezone
-    clock = (
-        Clock.business(specs.workspace.business_hours, tz)
-        if wf.clock == "business"
-        else Clock.calendar(tz)
-    )
+    clock = workflow_clock(specs.workspace, wf.clock)
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     leads = _leads(facts, specs, period, zone)
     plan = _plan(wf)

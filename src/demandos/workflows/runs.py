@@ -35,7 +35,7 @@ from demandos.errors import WorkflowError
 from demandos.spec.fields import format_duration
 from demandos.store.oplog import OperatingLog, WorkflowRun, WorkflowRunStep
 from demandos.suggest import did_you_mean
-from demandos.workflows.clock import Clock
+from demandos.workflows.clock import Clock, workflow_clock
 
 if TYPE_CHECKING:
     from demandos.spec import Specs
@@ -228,10 +228,7 @@ class WorkflowRuns:
         return found
 
     def clock_for(self, kind: str) -> Clock:
-        tz = self.specs.workspace.timezone
-        if kind == "business":
-            return Clock.business(self.specs.workspace.business_hours, tz)
-        return Clock.calendar(tz)
+        return workflow_clock(self.specs.workspace, kind)
 
     def instant(self, at: datetime | str | None) -> datetime:
         """``at`` as an aware UTC time: now when None; naive times and text are read in the
