@@ -2,6 +2,7 @@
 would build with DuckDB and ChannelAttribution.
 
     .venv/bin/python bench/attribution.py [--journeys 1000000 5000000] [--orders] [--tight]
+                                          [--repeat 3]
 
 Data: synthetic journeys — 12 channels with unequal reach, 1 + Poisson(3) touches each (mean
 4), minutes to days apart over half a year, about 3% converting with a probability that grows
@@ -9,7 +10,8 @@ with the channels touched, a log-normal value per conversion — written as **ra
 row per touch (journey_id, ts, channel, converted, value) in time order, as an event export
 has them, to one Parquet file (generated once, kept in the system's temp dir).
 
-Cases, each in its own process (its peak memory, max RSS, is its own), each timed from the file:
+Cases, each in its own process (its peak memory, max RSS, is its own), each timed from the file,
+each run ``--repeat`` times interleaved with the others (the table shows the median run):
 
 - **demandos Markov**: ``read_touch_file`` (DuckDB reads and sorts the touches once) and
   ``markov(order=1)`` — the exact absorbing-chain solution with non-converting journeys.
@@ -108,7 +110,7 @@ def case(name: str, path: Path) -> dict[str, Any]:
     out: dict[str, Any] = {"load": os.getloadavg()[0]}
     start, cpu = time.perf_counter(), time.process_time()
     if name.startswith("demandos"):
-        j = read_touch_file(path)
+        j = read_touch_file(path, times=name == "demandos-heuristics")  # time decay reads times
         out["read"] = time.perf_counter() - start
         if name == "demandos-markov":
             credit = markov(j, 1)
@@ -176,29 +178,45 @@ def _worst(mine: dict[str, float], theirs: dict[str, float]) -> float:
     return max(abs(theirs[c] / mine[c] - 1) for c in mine if mine[c] > 0)
 
 
-def report(journeys: int, orders: bool, tight: bool) -> None:
+def _median(results: list[dict[str, Any]]) -> dict[str, Any]:
+    return sorted(results, key=lambda r: r["wall"])[len(results) // 2]
+
+
+def report(journeys: int, orders: bool, tight: bool, repeat: int) -> None:
     path = data_file(journeys)
     if not path.is_file():
         lap = time.perf_counter()
         generate(path, journeys)
         os.sync()
         print(f"generated {path.name} in {time.perf_counter() - lap:.1f} s")
-    ours, peer = run("demandos-markov", path), run("peer-markov", path)
-    h_ours, h_peer = run("demandos-heuristics", path), run("peer-heuristics", path)
-    print(f"\n{journeys:,} journeys, {ours['touches']:,} touches, {peer['paths']:,} distinct paths "
-          f"({path.stat().st_size / 1e6:,.0f} MB Parquet)")  # fmt: skip
+    names = ["peer-markov", "demandos-markov", "peer-heuristics", "demandos-heuristics"]
+    runs: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
+    for _ in range(repeat):  # interleaved, so a busy moment hits both sides
+        for name in names:
+            runs[name].append(run(name, path))
+    peer, ours = _median(runs["peer-markov"]), _median(runs["demandos-markov"])
+    h_peer, h_ours = _median(runs["peer-heuristics"]), _median(runs["demandos-heuristics"])
+    size = path.stat().st_size / 1e6
+    print(f"\n{journeys:,} journeys, {ours['touches']:,} touches, {peer['paths']:,} distinct "
+          f"paths ({size:,.0f} MB Parquet); the median of {repeat} runs each")  # fmt: skip
     print(f"  {'':<50}{'read s':>8}{'model s':>8}{'wall s':>8}{'CPU s':>8}{'peak MB':>9}"
           f"{'load':>6}{'ratio':>9}")  # fmt: skip
     print(_row("peer Markov (DuckDB paths + CA markov_model)", peer, peer["wall"]))
     print(_row("demandos exact Markov, order 1", ours, peer["wall"]))
     if tight:
         t = run("peer-markov-tight", path)
-        print(_row("peer Markov at conv_par=0.01", t, t["wall"]))
+        print(_row("peer Markov at conv_par=0.01 (one run)", t, t["wall"]))
         print(f"  {'':<50}demandos {t['wall'] / ours['wall']:.1f}x faster than this; its largest "
               f"error per channel {_worst(ours['credit'], t['credit']):.1%}")  # fmt: skip
     print(_row("peer heuristics (DuckDB paths + heuristic_models)", h_peer, h_peer["wall"]))
     print(_row("demandos all 7 heuristics, one pass", h_ours, h_peer["wall"]))
-    print(f"  → Markov {peer['wall'] / ours['wall']:.1f}x faster end to end (CPU seconds "
+
+    def spread(a: str, b: str) -> str:
+        ratios = sorted(p["wall"] / o["wall"] for p, o in zip(runs[a], runs[b], strict=True))
+        return " / ".join(f"{r:.1f}x" for r in ratios)
+
+    print(f"  → Markov {peer['wall'] / ours['wall']:.1f}x faster end to end (runs: "
+          f"{spread('peer-markov', 'demandos-markov')}; CPU seconds "
           f"{peer['cpu'] / ours['cpu']:.1f}x); the peer's largest error per channel against the "
           f"exact answer: {_worst(ours['credit'], peer['credit']):.1%}")  # fmt: skip
     for model in ("first", "last", "linear"):
@@ -206,10 +224,9 @@ def report(journeys: int, orders: bool, tight: bool) -> None:
         diff = max(abs(mine[c] - theirs[c]) for c in mine)
         if diff > 1e-6 * max(1.0, sum(mine.values())):
             raise SystemExit(f"{model}: demandos and ChannelAttribution differ by {diff}")
-    print(
-        f"  → heuristics {h_peer['wall'] / h_ours['wall']:.1f}x faster; first, last and linear "
-        "equal ChannelAttribution's"
-    )
+    print(f"  → heuristics {h_peer['wall'] / h_ours['wall']:.1f}x faster (runs: "
+          f"{spread('peer-heuristics', 'demandos-heuristics')}); first, last and linear equal "
+          "ChannelAttribution's")  # fmt: skip
     if orders:
         o = run("demandos-orders", path)
         print(f"  demandos Markov after the read ({o['read']:.2f} s): order 1 {o['order1']:.2f} s, "
@@ -222,6 +239,7 @@ def main() -> None:
     parser.add_argument("--journeys", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--orders", action="store_true", help="time Markov of order 2 and 3")
     parser.add_argument("--tight", action="store_true", help="also run the peer at conv_par=0.01")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each case (the median)")
     parser.add_argument("--case")
     parser.add_argument("--file", type=Path)
     args = parser.parse_args()
@@ -230,7 +248,7 @@ def main() -> None:
         return
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for n in args.journeys:
-        report(n, args.orders, args.tight)
+        report(n, args.orders, args.tight, args.repeat)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,10 @@ def test_journeys_in_time_order(tmp_path: Path, ids: list[object], suffix: str) 
     expected = journeys(["c>c", "a", "b>a>c"], [0, 1, 1], [1, 0, 0], [0, 20, 500])
     assert np.allclose(markov(j).conversions, markov(expected).conversions)
     assert np.allclose(heuristics(j)["linear"].value, [20 + 500 / 3, 500 / 3, 500 / 3])
+    # journey 7: b on Mar 1 08:00, a on Mar 2 10:00, c on Mar 5 12:00 (its last touch)
+    assert j.age_days is not None
+    assert np.allclose(j.age_days[3:], [4 + 4 / 24, 3 + 2 / 24, 0])
+    assert read_touch_file(path, times=False).age_days is None
 
 
 def test_missing_file_and_column(tmp_path: Path) -> None:

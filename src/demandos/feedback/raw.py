@@ -68,9 +68,16 @@ def _parquet_stats(
     return jmin, int(jmax), int(tmin.timestamp()) - day, int(tmax.timestamp()) + day, labels
 
 
+def _ages(seconds: np.ndarray, offsets: IntArray) -> np.ndarray:
+    """Days from each touch to its journey's last touch (what time decay reads)."""
+    end = seconds[offsets[1:] - 1]
+    return np.asarray((np.repeat(end, np.diff(offsets)) - seconds) / 86_400.0, dtype=np.float64)
+
+
 def _keyed(
-    keys: IntArray, won: dict[str, np.ndarray], shift: int, cb: int, labels: list[str]
-) -> Journeys:
+    keys: IntArray, won: dict[str, np.ndarray], shift: int, cb: int, labels: list[str],
+    times: bool,
+) -> Journeys:  # fmt: skip
     """Journeys from sorted keys (journey << shift | second << cb | channel) and the journey id
     and value of every converting row."""
     n = keys.size
@@ -91,7 +98,9 @@ def _keyed(
     won_value = np.nan_to_num(np.asarray(won["v"], dtype=np.float64))[order]
     np.maximum.at(value, at, won_value)
     offsets = np.append(starts, n).astype(np.int64)
-    return Journeys(offsets, member, conv, 1.0 - conv, value, tuple(str(x) for x in labels))
+    age = _ages((keys >> cb) & ((1 << (shift - cb)) - 1), offsets) if times else None
+    return Journeys(offsets, member, conv, 1.0 - conv, value, tuple(str(x) for x in labels),
+                    age_days=age)  # fmt: skip
 
 
 def _quote(column: str) -> str:
@@ -106,10 +115,13 @@ def read_touch_file(
     channel: str = "channel",
     converted: str = "converted",
     value: str | None = "value",
+    times: bool = True,
     threads: int | None = None,
 ) -> Journeys:
     """The journeys in ``path`` (see the module doc); column names as given. A journey converts
-    when any of its rows says so; its value is the largest value on those rows."""
+    when any of its rows says so; its value is the largest value on those rows. With ``times``,
+    each touch keeps its days before the journey's last touch, for time decay (the Markov
+    chain and the other models do without)."""
     path = Path(path)
     if not path.is_file():
         raise AttributionError(f"{path}: no such file", hint="check the path")
@@ -159,10 +171,10 @@ def read_touch_file(
                    f"((epoch({t})::BIGINT - {tmin}::BIGINT) << {cb}) | {code})")  # fmt: skip
             keys = con.sql(f"SELECT {key} AS k FROM {src} ORDER BY k").fetchnumpy()["k"]
             won = con.sql(f"SELECT {jkey} AS j, {v} AS v FROM {src} WHERE {flag}").fetchnumpy()
-            return _keyed(np.asarray(keys, dtype=np.int64), won, tb + cb, cb, labels)
+            return _keyed(np.asarray(keys, dtype=np.int64), won, tb + cb, cb, labels, times)
         got = con.sql(
-            f"SELECT {j} AS j, {code} AS m, {flag}::BIGINT AS cv, "
-            f"{v} AS v FROM {src} ORDER BY {j}, epoch({t}), m"
+            f"SELECT {j} AS j, {code} AS m, {flag}::BIGINT AS cv, {v} AS v, "
+            f"epoch({t})::DOUBLE AS s FROM {src} ORDER BY {j}, epoch({t}), m"
         ).fetchnumpy()
     finally:
         con.close()
@@ -178,4 +190,6 @@ def read_touch_file(
     offsets = np.append(starts, n).astype(np.int64)
     conv = np.maximum.reduceat(conv_row, starts).astype(np.float64) if n else np.zeros(0)
     val = np.maximum.reduceat(value_row, starts) if n else np.zeros(0)
-    return Journeys(offsets, member, conv, 1.0 - conv, val, tuple(str(x) for x in labels))
+    age = _ages(np.asarray(got["s"], dtype=np.float64), offsets) if times else None
+    return Journeys(offsets, member, conv, 1.0 - conv, val, tuple(str(x) for x in labels),
+                    age_days=age)  # fmt: skip
