@@ -112,6 +112,7 @@ def test_leads_on_the_hand_counted_fixture(tmp_path: Path) -> None:
     code, out = run(root, "leads", "--period", "2026-11", "--by", "owner")
     assert code == 0, out
     assert "Fell through: 3 routed leads" in out and "By owner" in out
+    assert "capture, score_and_route, first_touch" in out  # the steps jonas answers for
     assert "median 1h 10m" in out  # speed to lead
     code, out = run(root, "leads", "--period", "2026-13")
     assert code == 1 and "Error:" in out

@@ -508,21 +508,21 @@ def _print_flow(f: LeadFlow, limit: int) -> None:
         )
     )
     if f.by is not None:
+        owner = f.by == "owner"
         groups = [
             (
                 escape(g.key),
-                "" if g.leads is None else g.leads,
+                escape(", ".join(g.steps)) if owner else str(g.leads),
                 g.on_time,
                 g.measured,
                 _pct(g.compliance),
                 g.fell_through,
-                *(() if f.by == "owner" else (escape(_span(c, g.speed_to_lead)),)),
+                *(() if owner else (escape(_span(c, g.speed_to_lead)),)),
             )
             for g in f.groups
         ]
-        columns = [f.by, "leads", "on time", "measured", "within SLA", "fell through"]
-        if f.by == "segment":
-            columns.append("speed to lead")
+        columns = [f.by, "steps" if owner else "leads", "on time", "measured", "within SLA",
+                   "fell through", *(() if owner else ("speed to lead",))]  # fmt: skip
         render.console.print(render.table(f"By {f.by}", columns, groups))
     _say(f"[bold]Fell through[/]: {len(f.fell_through)} routed leads with no sales touch "
          "within the SLA")  # fmt: skip
