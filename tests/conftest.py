@@ -6,7 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +123,29 @@ def postgres_url(postgresql) -> str:  # type: ignore[no-untyped-def]
     """A SQLAlchemy/psycopg URL for a fresh database on the session's server."""
     info = postgresql.info
     return f"postgresql://{info.user}@{info.host}:{info.port}/{info.dbname}"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small demo company (`demandos demo PATH --size small --seed 7`), built once per
+    session. Tests never open it: they take their own copy with ``copy_demo``."""
+    from demandos.simulate.demo import build_demo
+
+    root = tmp_path_factory.mktemp("demo-template") / "demo"
+    build_demo(root, size="small", seed=7)
+    return root
+
+
+@pytest.fixture(scope="session")
+def copy_demo(
+    demo_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], Path]:
+    """A fresh copy of the demo company in a folder of its own (a copy takes a fraction of a
+    second; building one takes most of a minute)."""
+
+    def copy(name: str) -> Path:
+        target = tmp_path_factory.mktemp(name) / "demo"
+        shutil.copytree(demo_template, target)
+        return target
+
+    return copy

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from demandos.errors import CheckReport, WorkspaceError
 from demandos.intake.canonical import FileLoad, load_files
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from demandos.cadence.log import CadenceLog
     from demandos.feedback import Attribution, Comparison
     from demandos.kernel.proposals import Proposal
-    from demandos.kernel.versions import KernelVersions
+    from demandos.kernel.versions import Decided, KernelVersions
     from demandos.metrics import MetricTable
     from demandos.metrics.decompose import Explanation
     from demandos.metrics.health import HealthReport
@@ -329,6 +329,32 @@ class Workspace:
         from demandos.kernel.proposals import proposals
 
         return proposals(self, period, quarters=quarters)
+
+    def decide_kernel_proposal(
+        self,
+        verb: Literal["accept", "reject"],
+        proposal_id: str,
+        period: str | None = None,
+        *,
+        by: str | None = None,
+        note: str | None = None,
+        today: date | None = None,
+    ) -> Decided:
+        """Accept or reject a proposal of ``period``'s quarter (default: the last full quarter).
+        Accepting a mechanical change edits kernel.yaml and publishes a version: the specs are
+        read again."""
+        from demandos.kernel.versions import find_proposal, last_quarter
+
+        fy = self.specs.workspace.fiscal_year_start_month
+        quarter = period or last_quarter(today or date.today(), fiscal_year_start_month=fy)
+        proposal = find_proposal(self.kernel_proposals(quarter), proposal_id, quarter)
+        kv = self.kernel_versions
+        result = (kv.accept if verb == "accept" else kv.reject)(proposal, quarter, by=by, note=note)
+        if result.published is not None:  # kernel.yaml changed: read the specs again
+            self.specs = load_specs_or_raise(self.root)
+            for cached in ("kernel_versions", "cadence_log", "workflows"):
+                self.__dict__.pop(cached, None)
+        return result
 
     def attribution(self, model: str = "markov", **options: Any) -> Attribution:
         """Multi-touch attribution of a period's conversions by ``model`` (heuristic, exact

@@ -3,8 +3,9 @@ company, and the demo company simulated with every segment alike."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -28,13 +29,9 @@ def null_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
 
 
 @pytest.fixture(scope="session")
-def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    """The small demo company (`demandos demo PATH --size small`, seed 7)."""
-    from demandos.simulate.demo import build_demo
-
-    root = tmp_path_factory.mktemp("kernel") / "demo"
-    build_demo(root, size="small", seed=7)
-    ws = Workspace.open(root)
+def demo_ws(copy_demo: Callable[[str], Path]) -> Iterator[Workspace]:
+    """The small demo company (`demandos demo PATH --size small`, seed 7), a copy of its own."""
+    ws = Workspace.open(copy_demo("kernel"))
     yield ws
     ws.close()
 

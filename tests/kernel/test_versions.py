@@ -24,7 +24,7 @@ from demandos.kernel.comparisons import Comparison
 from demandos.kernel.evidence import Window
 from demandos.kernel.proposals import Proposal, decide
 from demandos.kernel.versions import FieldChange, KernelVersions, last_quarter, parse_ref
-from demandos.spec.kernel import KernelSpec
+from demandos.spec.kernel import KernelSpec, Narrative
 from demandos.spec.yamlio import parse_yaml
 from demandos.store.oplog import (
     HEAD_REVISION,
@@ -360,3 +360,23 @@ def test_a_kernel_without_a_version_key_gets_one(root: Path, kv: KernelVersions)
     assert "\nversion: 1\npositioning:\n" in text
     edit(root, "priority: secondary", "priority: primary")
     assert kv.publish("Second").item.version == 2 and "\nversion: 2\n" in kernel_file(root)
+
+
+def test_diff_names_the_master_narrative() -> None:
+    from demandos.kernel.versions import compare
+
+    base = KernelSpec.model_validate(
+        {
+            "positioning": {"statement": "s", "category": "c", "target_customer": "t",
+                            "problem": "p"},
+            "segments": [{"id": "a", "name": "A"}],
+            "pillars": [{"id": "p", "name": "P", "message": "m"}],
+        }
+    )  # fmt: skip
+    told = base.model_copy(update={"narrative": Narrative(statement="One story", products=())})
+    changes = [(c.section, c.change, c.field, c.after) for c in compare(base, told)]
+    assert changes == [
+        ("narrative", "changed", "statement", "One story"),
+        ("narrative", "changed", "products", []),
+    ]
+    assert compare(told, told) == []

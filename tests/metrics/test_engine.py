@@ -269,13 +269,10 @@ def test_by_channel_sums_equal_totals(company: dict[str, list[dict[str, Any]]]) 
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from demandos.simulate.demo import build_demo
+def demo(copy_demo: Any) -> Iterator[Any]:
     from demandos.workspace import Workspace
 
-    root = tmp_path_factory.mktemp("demo") / "demo"
-    build_demo(root, size="small", seed=7)
-    ws = Workspace.open(root)
+    ws = Workspace.open(copy_demo("metrics-demo"))
     yield ws
     ws.facts.close()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,13 +20,9 @@ ARTIFACTS = Path(os.environ.get("DEMANDOS_TEST_ARTIFACTS", ROOT / "build" / "tes
 
 
 @pytest.fixture(scope="session")
-def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    """The small demo company (`demandos demo PATH --size small`), built once."""
-    from demandos.simulate.demo import build_demo
-
-    root = tmp_path_factory.mktemp("reports") / "demo"
-    build_demo(root, size="small", seed=7)
-    ws = Workspace.open(root)
+def demo_ws(copy_demo: Callable[[str], Path]) -> Iterator[Workspace]:
+    """The small demo company (`demandos demo PATH --size small`), a copy of its own."""
+    ws = Workspace.open(copy_demo("reports"))
     _log_week(ws)
     yield ws
     ws.close()

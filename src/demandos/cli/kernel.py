@@ -22,7 +22,7 @@ from demandos.cli import render
 from demandos.kernel.conformance import conformance as conformance_report
 from demandos.kernel.conformance import last_full_month
 from demandos.kernel.fit import fit_report
-from demandos.kernel.versions import Decided, find_proposal, last_quarter
+from demandos.kernel.versions import Decided, last_quarter
 from demandos.metrics.periods import parse_period
 from demandos.workspace import Workspace
 
@@ -174,10 +174,7 @@ def _decide(
     workspace: Path | None,
 ) -> Decided:
     with Workspace.open(workspace) as ws:
-        quarter = _period(ws, period)
-        proposal = find_proposal(ws.kernel_proposals(quarter), proposal_id, quarter)
-        kv = ws.kernel_versions
-        return (kv.accept if verb == "accept" else kv.reject)(proposal, quarter, by=by, note=note)
+        return ws.decide_kernel_proposal(verb, proposal_id, period, by=by, note=note)
 
 
 NoteOpt = Annotated[str | None, typer.Option("--message", "-m", help="Why: a note kept with it.")]

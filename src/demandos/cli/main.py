@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import typer
 
 from demandos import __version__
-from demandos.cli import assets, audit, cadence, distribution, kernel, render, reports
+from demandos.cli import assets, audit, cadence, distribution, kernel, render, reports, web
 from demandos.errors import DemandosError
 from demandos.workspace import Workspace
 
@@ -282,6 +282,8 @@ app.add_typer(cadence.decision_app, name="decision")
 app.add_typer(kernel.kernel_app, name="kernel")
 cadence.review_app.command("pack")(reports.review_pack)
 app.add_typer(cadence.review_app, name="review", cls=reports.ReviewGroup)
+app.command()(web.serve)
+app.add_typer(web.user_app, name="user")
 
 
 @app.command()

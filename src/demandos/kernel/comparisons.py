@@ -35,8 +35,7 @@ from datetime import date
 from typing import Literal
 
 from demandos.kernel.evidence import Deal, Note, Window, months_before
-from demandos.spec.kernel import KernelSpec, Segment
-from demandos.stats import (
+from demandos.kernel.stats import (
     Interval,
     Moments,
     Test,
@@ -46,6 +45,7 @@ from demandos.stats import (
     two_proportions,
     wilson,
 )
+from demandos.spec.kernel import KernelSpec, Segment
 
 MIN_PER_SIDE = 30
 MIN_EXPECTED = 5

@@ -53,7 +53,9 @@ if TYPE_CHECKING:
     from demandos.spec import Specs
 
 KERNEL_FILE = "kernel.yaml"
-SECTIONS = ("positioning", "segments", "personas", "pillars", "proof_points", "competitors")
+SECTIONS = (
+    "positioning", "segments", "personas", "pillars", "proof_points", "competitors", "narrative",
+)  # fmt: skip
 Decision = Literal["accepted", "rejected"]
 
 
@@ -565,10 +567,10 @@ def compare(before: KernelSpec, after: KernelSpec) -> list[FieldChange]:
     new = after.model_dump(mode="json")
     changes: list[FieldChange] = []
     for section in SECTIONS:
-        if section == "positioning":
+        if section in ("positioning", "narrative"):  # one mapping (the narrative may be absent)
             changes += [
                 FieldChange(section, None, "changed", f, b, a)
-                for f, b, a in _fields(old[section], new[section])
+                for f, b, a in _fields(old.get(section) or {}, new.get(section) or {})
             ]
             continue
         a_items = {item["id"]: item for item in old[section]}

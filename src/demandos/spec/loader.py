@@ -10,15 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from demandos.errors import Finding, Location, SpecErrors, WorkspaceError
 from demandos.spec.diagnostics import Explainer
-from demandos.spec.experiments import ExperimentSpec
-from demandos.spec.specs import (
-    EXPERIMENTS_DIR,
-    SPEC_FILES,
-    WORKFLOWS_DIR,
-    ExperimentSource,
-    Specs,
-    WorkflowSource,
-)
+from demandos.spec.specs import SPEC_FILES, WORKFLOWS_DIR, Specs, WorkflowSource
 from demandos.spec.team import TeamSpec
 from demandos.spec.workflows import WorkflowSpec
 from demandos.spec.yamlio import FilePositions, read_yaml
@@ -78,18 +70,17 @@ def _stray_files(root: Path) -> list[Finding]:
     return findings
 
 
-def _load_folder(
-    root: Path, folder_name: str, model: type[M], people: Sequence[str]
-) -> tuple[list[tuple[str, M]], dict[str, FilePositions], list[Finding]]:
-    """Every ``<folder_name>/<id>.yaml`` of the workspace, validated against ``model``."""
-    sources: list[tuple[str, M]] = []
+def _load_workflows(
+    root: Path, people: Sequence[str]
+) -> tuple[list[WorkflowSource], dict[str, FilePositions], list[Finding]]:
+    sources: list[WorkflowSource] = []
     positions: dict[str, FilePositions] = {}
     findings: list[Finding] = []
-    folder = root / folder_name
+    folder = root / WORKFLOWS_DIR
     if not folder.is_dir():
         return sources, positions, findings
     for path in sorted(folder.iterdir()):
-        file = f"{folder_name}/{path.name}"
+        file = f"{WORKFLOWS_DIR}/{path.name}"
         if path.suffix == ".yml":
             findings.append(
                 Finding(
@@ -103,19 +94,12 @@ def _load_folder(
             )
         if path.suffix != ".yaml" or not path.is_file():
             continue
-        spec, pos, found = load_file(path, file, model, people=people)
+        spec, pos, found = load_file(path, file, WorkflowSpec, people=people)
         positions[file] = pos
         findings += found
         if spec is not None:
-            sources.append((file, spec))
+            sources.append(WorkflowSource(file, spec))
     return sources, positions, findings
-
-
-def _load_workflows(
-    root: Path, people: Sequence[str]
-) -> tuple[list[WorkflowSource], dict[str, FilePositions], list[Finding]]:
-    found, positions, findings = _load_folder(root, WORKFLOWS_DIR, WorkflowSpec, people)
-    return [WorkflowSource(file, spec) for file, spec in found], positions, findings
 
 
 def load_specs(root: Path) -> tuple[Specs | None, list[Finding]]:
@@ -152,11 +136,7 @@ def load_specs(root: Path) -> tuple[Specs | None, list[Finding]]:
                 people = [p.id for p in model.people]
     sources, wf_positions, found = _load_workflows(root, people)
     positions.update(wf_positions)
-    experiments, ex_positions, ex_found = _load_folder(
-        root, EXPERIMENTS_DIR, ExperimentSpec, people
-    )
-    positions.update(ex_positions)
-    findings += found + ex_found + _stray_files(root)
+    findings += found + _stray_files(root)
     if any(f.severity == "error" for f in findings):
         return None, findings
     workflows: dict[str, WorkflowSpec] = {}
@@ -166,7 +146,6 @@ def load_specs(root: Path) -> tuple[Specs | None, list[Finding]]:
         root=root,
         workflows=workflows,
         workflow_sources=tuple(sources),
-        experiment_sources=tuple(ExperimentSource(f, e) for f, e in experiments),
         positions=positions,
         **models,
     )

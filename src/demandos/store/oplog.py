@@ -147,6 +147,44 @@ class WorkflowRunStep(Base):
     done_by: Mapped[str | None] = mapped_column(String(100))
 
 
+class User(Base):
+    """Someone who signs in to the web app (0006). ``person_id`` links to team.yaml."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # admin, editor, viewer
+    person_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class WebSession(Base):
+    """A signed-in browser (0006): the cookie carries the token, the log keeps its hash."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ApiToken(Base):
+    """A token for the REST API (0006); only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class Load(Base):
     __tablename__ = "loads"
     batch: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -192,7 +230,7 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
-HEAD_REVISION = "0005"  # the newest migration in store/migrations (a test keeps them equal)
+HEAD_REVISION = "0006"  # the newest migration in store/migrations (a test keeps them equal)
 
 
 def revision_of(engine: Engine) -> str | None:

@@ -1,0 +1,183 @@
+"""The FastAPI application of `demandos serve`: pages and the REST API over one workspace.
+
+    app = create_app("my-company")          # uvicorn.run(app) serves it
+
+Handlers are thin: they call the same core functions as the CLI (``Workspace``, the cadence log,
+the kernel versions, intake). The workspace is opened once; requests that read or write its data
+take a lock, since one DuckDB connection serves the facts. Errors have one JSON shape on the API
+(``{"error": {"status", "code", "message", "hint"}}``) and an error page in the browser; a bug
+answers 500 with that shape and the details go to the server's log, never to the client.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import asynccontextmanager, contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from demandos import __version__
+from demandos.errors import DemandosError
+from demandos.kernel.versions import evidence_line
+from demandos.reports.numbers import fmt, fmt_change, fmt_ratio
+from demandos.web.security import SignInLimiter, WebError, current
+from demandos.web.users import Users
+from demandos.workspace import Workspace
+
+HERE = Path(__file__).parent
+log = logging.getLogger("demandos.web")
+MAX_UPLOAD = 200 * 1024 * 1024  # bytes: the largest export file the Data page accepts
+
+
+class Site:
+    """What every handler shares: the workspace, its lock, the users and the clock."""
+
+    def __init__(self, root: Path, *, today: date | None = None, upload_limit: int = MAX_UPLOAD):
+        self.ws = Workspace.open(root)
+        self.lock = threading.RLock()
+        self.users = Users(self.ws.log)
+        self.per_login = SignInLimiter(attempts=5, window=300)  # guessing one user's password
+        self.per_address = SignInLimiter(attempts=50, window=300)  # spraying many users
+        self.fixed_today = today
+        self.upload_limit = upload_limit
+        self.uploads = self.ws.data_dir / "uploads"
+
+    def today(self) -> date:
+        return self.fixed_today or date.today()
+
+    def now(self) -> datetime:
+        if self.fixed_today is None:
+            return datetime.now().replace(microsecond=0)
+        return datetime.combine(self.fixed_today, datetime.now().time()).replace(microsecond=0)
+
+    @contextmanager
+    def data(self) -> Iterator[Workspace]:
+        """The workspace, for one request at a time."""
+        with self.lock:
+            yield self.ws
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def site(request: Request) -> Site:
+    found: Site = request.app.state.site
+    return found
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+def create_app(
+    root: str | os.PathLike[str], *, today: date | None = None, upload_limit: int = MAX_UPLOAD
+) -> FastAPI:
+    """The web app over the workspace at ``root``; ``today`` fixes the clock (tests, demos)."""
+    shared = Site(Path(root), today=today, upload_limit=upload_limit)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        yield
+        shared.close()
+
+    app = FastAPI(
+        title="demandos",
+        version=__version__,
+        description="The REST API of demandos, a Demand Operating System: metrics, reviews, "
+        "actions, decisions, the kernel, assets and ingest. Authenticate with "
+        "`Authorization: Bearer <token>` (`demandos user token LOGIN`).",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.site = shared
+    app.state.users = shared.users
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals["version"] = __version__
+    templates.env.globals["evidence"] = evidence_line
+    templates.env.filters["fmt"] = fmt
+    templates.env.filters["change"] = fmt_change
+    templates.env.filters["ratio"] = fmt_ratio
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    def error_page(request: Request, error: WebError) -> Response:
+        if _wants_json(request):
+            return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+        if error.status == 401:
+            return Response(
+                status_code=303, headers={"location": f"/login?next={request.url.path}"}
+            )
+        try:
+            caller = current(request)
+        except WebError:
+            caller = None
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"error": error, "caller": caller},
+            status_code=error.status,
+            headers=error.headers,
+        )
+
+    @app.exception_handler(WebError)
+    async def _web_error(request: Request, exc: WebError) -> Response:
+        return error_page(request, exc)
+
+    @app.exception_handler(DemandosError)
+    async def _domain_error(request: Request, exc: DemandosError) -> Response:
+        return error_page(request, WebError(400, "invalid", exc.message, exc.hint))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+            for e in exc.errors()
+        )
+        return error_page(
+            request, WebError(422, "invalid", f"the request is not valid: {problems}", None)
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http")
+        return error_page(request, WebError(exc.status_code, code, str(exc.detail), None))
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        error = WebError(
+            500, "internal", "something went wrong on the server",
+            "the server's log has the details",
+        )  # fmt: skip
+        return JSONResponse(error.body(), status_code=500)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("x-content-type-options", "nosniff")
+        response.headers.setdefault("referrer-policy", "same-origin")
+        response.headers.setdefault("x-frame-options", "SAMEORIGIN")
+        if isinstance(response, HTMLResponse) or response.media_type == "text/html":
+            response.headers.setdefault("cache-control", "no-store")
+        return response
+
+    from demandos.web import api, pages
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app

@@ -1,0 +1,88 @@
+"""The REST API answers with the core's numbers and records what it is sent."""
+
+from __future__ import annotations
+
+import pytest
+
+from demandos.workspace import Workspace
+
+from .conftest import TODAY, Served, sign_in
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_metric_tree_is_the_engines(served: Served) -> None:
+    with sign_in(served, "vic") as client:
+        body = client.get("/api/metrics", params={"period": "2026-10"}).json()
+        der = client.get("/api/metrics/der", params={"period": "2026-10"}).json()
+    with Workspace.open(served.root) as ws:
+        table = ws.metrics("2026-10", today=TODAY)
+    assert body["period"] == "2026-10"
+    top = body["metrics"][0]
+    assert top["id"] == "der"
+    assert top["value"] == pytest.approx(table.get("der").value, rel=1e-12)
+    flat: dict[str, float | None] = {}
+
+    def walk(node: dict[str, object]) -> None:
+        flat[str(node["id"])] = node["value"]  # type: ignore[assignment]
+        for child in node["children"]:  # type: ignore[attr-defined]
+            walk(child)
+
+    for node in body["metrics"]:
+        walk(node)
+    assert flat == {r.metric: r.value for r in table.totals()}
+    assert der["metric"]["value"] == pytest.approx(table.get("der").value, rel=1e-12)
+    drivers = der["explanation"]["drivers"]
+    assert sum(d["contribution"] for d in drivers) == pytest.approx(
+        der["explanation"]["value"] - der["explanation"]["before"], rel=1e-9
+    )
+
+
+def test_actions_and_decisions_round_trip(served: Served) -> None:
+    with sign_in(served, "priya") as client:
+        made = client.post(
+            "/api/actions",
+            json={"title": "Cut Meta retargeting by 20%", "owner": "diego", "due": "2026-11-27",
+                  "metric": "cpl"},
+        )  # fmt: skip
+        assert made.status_code == 201, made.text
+        action = made.json()
+        done = client.post(f"/api/actions/{action['id']}/complete").json()
+        again = client.post(f"/api/actions/{action['id']}/complete").json()
+        decision = client.post(
+            "/api/decisions",
+            json={"title": "Hold paid social flat", "owner": "maya", "metric": "der",
+                  "ritual": "monday_review", "period": "2026-W48"},
+        )  # fmt: skip
+        assert decision.status_code == 201, decision.text
+        listed = client.get("/api/actions", params={"owner": "diego"}).json()
+    assert (action["owner"], action["due"], action["metric_id"]) == ("diego", "2026-11-27", "cpl")
+    assert done["status"] == "done" and again["warnings"]
+    with Workspace.open(served.root) as ws:
+        stored = [a for a in ws.cadence_log.list_actions(owner="diego") if a.id == action["id"]]
+        decisions = ws.cadence_log.list_decisions(ritual="monday_review", period="2026-W48")
+    assert [a.status for a in stored] == ["done"]
+    assert [a["id"] for a in listed if a["id"] == action["id"]] == [action["id"]]
+    assert [d.title for d in decisions] == ["Hold paid social flat"]
+
+
+def test_a_review_pack_as_markdown_and_the_proposals(served: Served) -> None:
+    with sign_in(served, "vic") as client:
+        md = client.get("/api/reviews/monday_review", params={"period": "2026-W44",
+                                                             "format": "md"})  # fmt: skip
+        proposals = client.get("/api/kernel/proposals", params={"period": "2026-Q3"}).json()
+        rituals = client.get("/api/reviews").json()["rituals"]
+    assert md.status_code == 200 and md.headers["content-type"].startswith("text/markdown")
+    assert "## North star" in md.text
+    assert [p["target"] for p in proposals["proposals"]] == ["mid_market_finance"]
+    assert proposals["proposals"][0]["evidence"][0].startswith("average deal size")
+    assert {r["kind"] for r in rituals} >= {"weekly_review", "qbr", "strategy_refresh"}
+
+
+def test_the_openapi_spec_lists_the_api(served: Served) -> None:
+    with sign_in(served, "vic") as client:
+        spec = client.get("/openapi.json").json()
+    paths = set(spec["paths"])
+    assert {"/api/metrics", "/api/actions", "/api/decisions", "/api/reviews/{ritual}",
+            "/api/kernel/proposals", "/api/assets", "/api/ingest"} <= paths  # fmt: skip
+    assert not any(p.startswith(("/login", "/actions")) for p in paths)  # pages stay out
