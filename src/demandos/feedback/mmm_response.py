@@ -27,6 +27,7 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 INTERVAL = 0.90  # the interval reported everywhere: 5th to 95th percentile of the draws
+CONFIDENT = 0.8  # below this share of draws gaining, a move is a test to run, not a decision
 
 
 def geometric_adstock(x: npt.ArrayLike, alpha: float, l_max: int) -> FloatArray:
@@ -140,6 +141,9 @@ class Reallocation:
             f"({INTERVAL:.0%} interval {self.gain_low * w:+,.0f} to {self.gain_high * w:+,.0f}; "
             f"{self.probability_positive:.0%} of draws gain)"
         )
+        if lines[0].startswith("Move") and self.probability_positive < CONFIDENT:
+            lines.append("The interval spans a loss: test the move on part of the budget first "
+                         "(demandos experiment) rather than shift it all")  # fmt: skip
         return lines
 
 

@@ -308,8 +308,11 @@ def _to_journeys(rows: pa.Table, q: JourneyQuery) -> Journeys:
     offsets = np.append(starts, n).astype(np.int64)
     conv = conv_flag[starts].astype(np.float64)
     value = rows.column("_value").to_numpy(zero_copy_only=False)[starts].astype(np.float64)
-    types = rows.column("_type").to_pylist() if q.weights else None
-    weight = np.array([q.weights.get(t, 1.0) for t in types], dtype=np.float64) if types else None
+    weight = None
+    if q.weights and n:  # one lookup per distinct touch type, not per touch
+        kinds = pc.dictionary_encode(rows.column("_type").combine_chunks())
+        per_kind = np.array([q.weights.get(k, 1.0) for k in kinds.dictionary.to_pylist()])
+        weight = per_kind[kinds.indices.to_numpy(zero_copy_only=False)].astype(np.float64)
     return Journeys(
         offsets, member_idx, conv, 1.0 - conv, value, tuple(labels_raw[i] for i in order),
         age_days=rows.column("_age").to_numpy(zero_copy_only=False).astype(np.float64),

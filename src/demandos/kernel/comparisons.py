@@ -35,7 +35,8 @@ from datetime import date
 from typing import Literal
 
 from demandos.kernel.evidence import Deal, Note, Window, months_before
-from demandos.kernel.stats import (
+from demandos.spec.kernel import KernelSpec, Segment
+from demandos.stats import (
     Interval,
     Moments,
     Test,
@@ -45,7 +46,6 @@ from demandos.kernel.stats import (
     two_proportions,
     wilson,
 )
-from demandos.spec.kernel import KernelSpec, Segment
 
 MIN_PER_SIDE = 30
 MIN_EXPECTED = 5

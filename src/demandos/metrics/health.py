@@ -13,8 +13,12 @@ The indicators (what each means: ``docs/explain.md``):
 
 - ``efficiency_trend`` (efficiency): least-squares slope of weekly DER, in DER per week;
 - ``pipeline_stability`` (predictability): 1 − coefficient of variation of weekly pipeline;
-- ``forecast_error`` (predictability): each week forecast as the mean of the 4 before it,
-  Σ|actual − forecast| ÷ Σ actual (weeks without pipeline do not divide by zero, as in MAPE);
+- ``forecast_error`` (predictability): Σ|actual − forecast| ÷ Σ actual over the 13 weeks (WAPE:
+  weeks without pipeline do not divide by zero, as in MAPE). With the ``forecast`` extra
+  (statsforecast) and at least 26 complete weeks before a week's forecast origin, each week is
+  forecast 4 weeks ahead by the model of ``feedback/forecasts.py`` fit on the weeks up to its
+  origin (the rolling backtest); otherwise as the mean of the 4 weeks before it. The reason
+  names the method used;
 - ``durable_asset_share`` and ``owned_channel_share`` (compounding): share of pipeline whose
   account had a touch in the 90 days before the opportunity with an asset published over 90
   days before the touch, or on a channel typed ``owned``;
@@ -33,6 +37,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal, Protocol
 
 import ibis
+import numpy as np
 import pyarrow as pa
 
 from demandos.metrics.catalog import COMPONENTS
@@ -253,7 +258,52 @@ def _stability(weeks: Sequence[Week]) -> Indicator:
                      meaning)  # fmt: skip
 
 
-def _forecast(history: Sequence[Week], weeks: Sequence[Week]) -> Indicator:
+NAIVE_METHOD = f"method: each week forecast as the mean of the {HISTORY} weeks before it"
+
+
+def _model_forecast(
+    facts: FactStore, specs: SpecsLike, weeks: Sequence[Period], recent: Sequence[Week]
+) -> Indicator | None:
+    """``forecast_error`` by the forecast model's rolling backtest; None without the extra or
+    when no week of the window has enough complete weeks before its forecast origin."""
+    from demandos.feedback import forecasts  # optional: statsforecast
+
+    if not forecasts.available():
+        return None
+    longer = [weeks[0].shift(-n) for n in range(forecasts.MAX_TRAIN, 0, -1)] + list(weeks)
+    got = read_components(facts, specs, longer[-1], [COMPONENTS["pipeline"]], extra=longer)
+    known: list[float | None] = []
+    for w in longer:
+        value, (state, _) = got.value("pipeline", w.label), got.state("pipeline", w.label)
+        known.append(float(value) if value is not None and state == "ok" else None)
+    fit = forecasts.predictor()
+    scored: list[tuple[float, float]] = []
+    left_out: list[str] = []
+    offset = len(longer) - len(recent)
+    for i, week in enumerate(recent, start=offset):
+        origin = i - forecasts.HORIZON + 1
+        train: list[float] = []
+        for value in reversed(known[:origin]):
+            if value is None:
+                break
+            train.append(value)
+        actual = known[i]
+        if actual is None or len(train) < forecasts.MIN_TRAIN:
+            left_out.append(f"{week.week} (it has no data, or fewer than {forecasts.MIN_TRAIN} "
+                            "complete weeks before its forecast)")  # fmt: skip
+            continue
+        point = float(fit(np.asarray(train[::-1]), forecasts.HORIZON)[-1])
+        scored.append((actual, point))
+    if not scored:
+        return None
+    model = forecasts.MODEL_NAMES[forecasts.MODEL]
+    ahead = f"{forecasts.HORIZON} weeks ahead"
+    method = f"method: each week forecast {ahead} by the {model}, fit on the weeks before"
+    how = f"the {model} forecasting each week's pipeline {ahead}"
+    return _error_indicator(scored, left_out, method, how)
+
+
+def _forecast(history: Sequence[Week], weeks: Sequence[Week], why: str = "") -> Indicator:
     every = [*history, *weeks]
     scored: list[tuple[float, float]] = []
     left_out = []
@@ -264,18 +314,26 @@ def _forecast(history: Sequence[Week], weeks: Sequence[Week]) -> Indicator:
             left_out.append(f"{w.week} (it or one of the {HISTORY} weeks before has no data)")
             continue
         scored.append((w.pipeline, statistics.fmean(known)))
-    state, reason = _coverage(len(scored), left_out, "the forecast is scored")
+    return _error_indicator(scored, left_out, NAIVE_METHOD + why,
+                            f"forecasting each week's pipeline as the mean of the {HISTORY} weeks "
+                            "before it")  # fmt: skip
+
+
+def _error_indicator(
+    scored: Sequence[tuple[float, float]], left_out: list[str], method: str, how: str
+) -> Indicator:
+    state, coverage = _coverage(len(scored), left_out, "the forecast is scored")
+    reason = f"{method}; {coverage}" if coverage else method
     name, unit = "Forecast error", "ratio"
     actual = math.fsum(a for a, _ in scored)
     if state != "no_data" and actual <= 0:
-        state, reason = "no_data", "no pipeline created in the weeks scored"
+        state, reason = "no_data", f"{method}; no pipeline created in the weeks scored"
     if state == "no_data":
         return Indicator("forecast_error", "predictability", name, None, unit, state, reason,
                          "the backtest has too few weeks to score")  # fmt: skip
     error = math.fsum(abs(a - f) for a, f in scored) / actual
-    meaning = (f"forecasting each week's pipeline as the mean of the {HISTORY} weeks before it "
-               f"missed by {error:.0%} of actual pipeline over {len(scored)} weeks; lower is "
-               "more predictable")  # fmt: skip
+    meaning = (f"{how} missed by {error:.0%} of actual pipeline over {len(scored)} weeks; "
+               "lower is more predictable")  # fmt: skip
     return Indicator("forecast_error", "predictability", name, error, unit, state, reason, meaning)
 
 
@@ -418,6 +476,15 @@ def _shares(facts: FactStore, specs: HealthSpecs, start: date, end: date,
     ]  # fmt: skip
 
 
+def _naive_why() -> str:
+    from demandos.feedback import forecasts
+
+    if forecasts.available():
+        return (f" (the model needs {forecasts.MIN_TRAIN} complete weeks before a week's forecast "
+                "origin)")  # fmt: skip
+    return f" (for the model's backtest: {forecasts.INSTALL_HINT})"
+
+
 def health(
     facts: FactStore,
     specs: HealthSpecs,
@@ -438,7 +505,8 @@ def health(
     report.indicators = [
         _trend(recent),
         _stability(recent),
-        _forecast(history, recent),
+        _model_forecast(facts, specs, every[HISTORY:], recent)
+        or _forecast(history, recent, _naive_why()),
         *shares[:2],
         shares[2],
         _peak(recent),

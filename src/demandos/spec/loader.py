@@ -10,7 +10,15 @@ from pydantic import BaseModel, ValidationError
 
 from demandos.errors import Finding, Location, SpecErrors, WorkspaceError
 from demandos.spec.diagnostics import Explainer
-from demandos.spec.specs import SPEC_FILES, WORKFLOWS_DIR, Specs, WorkflowSource
+from demandos.spec.experiments import ExperimentSpec
+from demandos.spec.specs import (
+    EXPERIMENTS_DIR,
+    SPEC_FILES,
+    WORKFLOWS_DIR,
+    ExperimentSource,
+    Specs,
+    WorkflowSource,
+)
 from demandos.spec.team import TeamSpec
 from demandos.spec.workflows import WorkflowSpec
 from demandos.spec.yamlio import FilePositions, read_yaml
@@ -70,17 +78,18 @@ def _stray_files(root: Path) -> list[Finding]:
     return findings
 
 
-def _load_workflows(
-    root: Path, people: Sequence[str]
-) -> tuple[list[WorkflowSource], dict[str, FilePositions], list[Finding]]:
-    sources: list[WorkflowSource] = []
+def _load_folder(
+    root: Path, folder_name: str, model: type[M], people: Sequence[str]
+) -> tuple[list[tuple[str, M]], dict[str, FilePositions], list[Finding]]:
+    """Every ``<folder_name>/<id>.yaml`` of the workspace, validated against ``model``."""
+    sources: list[tuple[str, M]] = []
     positions: dict[str, FilePositions] = {}
     findings: list[Finding] = []
-    folder = root / WORKFLOWS_DIR
+    folder = root / folder_name
     if not folder.is_dir():
         return sources, positions, findings
     for path in sorted(folder.iterdir()):
-        file = f"{WORKFLOWS_DIR}/{path.name}"
+        file = f"{folder_name}/{path.name}"
         if path.suffix == ".yml":
             findings.append(
                 Finding(
@@ -94,12 +103,19 @@ def _load_workflows(
             )
         if path.suffix != ".yaml" or not path.is_file():
             continue
-        spec, pos, found = load_file(path, file, WorkflowSpec, people=people)
+        spec, pos, found = load_file(path, file, model, people=people)
         positions[file] = pos
         findings += found
         if spec is not None:
-            sources.append(WorkflowSource(file, spec))
+            sources.append((file, spec))
     return sources, positions, findings
+
+
+def _load_workflows(
+    root: Path, people: Sequence[str]
+) -> tuple[list[WorkflowSource], dict[str, FilePositions], list[Finding]]:
+    found, positions, findings = _load_folder(root, WORKFLOWS_DIR, WorkflowSpec, people)
+    return [WorkflowSource(file, spec) for file, spec in found], positions, findings
 
 
 def load_specs(root: Path) -> tuple[Specs | None, list[Finding]]:
@@ -136,7 +152,11 @@ def load_specs(root: Path) -> tuple[Specs | None, list[Finding]]:
                 people = [p.id for p in model.people]
     sources, wf_positions, found = _load_workflows(root, people)
     positions.update(wf_positions)
-    findings += found + _stray_files(root)
+    experiments, ex_positions, ex_found = _load_folder(
+        root, EXPERIMENTS_DIR, ExperimentSpec, people
+    )
+    positions.update(ex_positions)
+    findings += found + ex_found + _stray_files(root)
     if any(f.severity == "error" for f in findings):
         return None, findings
     workflows: dict[str, WorkflowSpec] = {}
@@ -146,6 +166,7 @@ def load_specs(root: Path) -> tuple[Specs | None, list[Finding]]:
         root=root,
         workflows=workflows,
         workflow_sources=tuple(sources),
+        experiment_sources=tuple(ExperimentSource(f, e) for f, e in experiments),
         positions=positions,
         **models,
     )

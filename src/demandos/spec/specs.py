@@ -12,6 +12,7 @@ from demandos.errors import Location
 from demandos.spec.assets import AssetsSpec
 from demandos.spec.cadence import CadenceSpec
 from demandos.spec.channels import ChannelsSpec
+from demandos.spec.experiments import ExperimentSpec
 from demandos.spec.kernel import KernelSpec
 from demandos.spec.metrics import MetricsSpec
 from demandos.spec.rollout import RolloutSpec
@@ -49,6 +50,7 @@ SPEC_FILES: dict[str, SpecFile] = {
 """The top-level spec files, in the order they are loaded; workflows live in ``workflows/``."""
 
 WORKFLOWS_DIR = "workflows"
+EXPERIMENTS_DIR = "experiments"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,14 @@ class WorkflowSource:
 
     file: str
     spec: WorkflowSpec
+
+
+@dataclass(frozen=True)
+class ExperimentSource:
+    """An experiment and the file it was read from (``experiments/<id>.yaml``)."""
+
+    file: str
+    spec: ExperimentSpec
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,7 @@ class Specs:
     workflows: dict[str, WorkflowSpec]
     assets: AssetsSpec = field(default_factory=AssetsSpec)
     workflow_sources: tuple[WorkflowSource, ...] = ()
+    experiment_sources: tuple[ExperimentSource, ...] = ()
     positions: dict[str, FilePositions] = field(default_factory=dict)
 
     def locate(self, file: str, path: Sequence[PathPart] = (), *, key: bool = False) -> Location:
@@ -88,6 +99,14 @@ class Specs:
             if source.spec.id == workflow_id:
                 return source.file
         return f"{WORKFLOWS_DIR}/{workflow_id}.yaml"
+
+    @property
+    def experiments(self) -> dict[str, ExperimentSpec]:
+        """The experiment registry by id (the first file wins on a duplicate id)."""
+        found: dict[str, ExperimentSpec] = {}
+        for source in self.experiment_sources:
+            found.setdefault(source.spec.id, source.spec)
+        return found
 
     @property
     def person_ids(self) -> list[str]:

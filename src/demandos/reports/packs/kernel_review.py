@@ -20,10 +20,10 @@ from collections import Counter
 from demandos.kernel.comparisons import MEASURES, Comparison, MemberStats
 from demandos.kernel.evidence import LOOKBACK_DAYS, NOTE_DAYS
 from demandos.kernel.proposals import KernelReview, Proposal
-from demandos.kernel.stats import Interval
 from demandos.reports.model import Bullets, Cell, Group, Pack, Paragraph, Section, Table, Tone
 from demandos.reports.numbers import SYMBOLS, fmt
 from demandos.spec.kernel import FieldRange, FitRules, KernelSpec, Narrative, Persona
+from demandos.stats import Interval
 
 THEMES = 8  # win/loss themes shown
 CONSIDERED = 8  # untested differences listed by name
