@@ -23,7 +23,9 @@ from demandos.feedback.experiments import (
     Counts,
     ExperimentError,
     analyze,
+    analyze_store,
     conclude,
+    from_store,
     plan,
     read_counts,
     read_values,
@@ -36,6 +38,8 @@ from demandos.spec import check_workspace
 from demandos.spec.experiments import ExperimentSpec
 from demandos.stats import holm, two_proportions, welch, z_quantile
 from demandos.workspace import Workspace
+
+from .fixture import batch, build
 
 Z = 1.959963984540054  # Φ⁻¹(0.975)
 ZB = 0.8416212335729143  # Φ⁻¹(0.80)
@@ -288,6 +292,11 @@ def test_check_names_file_line_and_fix(workspace: Path) -> None:
     path.write_text(EXPERIMENT.replace("  - id: short\n", ""))
     (one,) = [f for f in check_workspace(workspace).findings if f.location.file.startswith("e")]
     assert one.field == "variants" and one.location.line == 6
+    path.write_text(EXPERIMENT + "assignment:\n  program: no_such_program\n  segment: nope\n")
+    found = [f for f in check_workspace(workspace).findings if f.location.file.startswith("e")]
+    assert {(f.field, f.location.line) for f in found} == {
+        ("assignment.program", 15), ("assignment.segment", 16)}  # fmt: skip
+    assert all("unknown" in f.message and f.hint for f in found)
     path.write_text(EXPERIMENT.replace("baseline: 0.05\n", ""))
     (warn,) = [f for f in check_workspace(workspace).findings if f.location.file.startswith("e")]
     assert warn.severity == "warning" and "baseline" in (warn.hint or "")
@@ -369,3 +378,41 @@ def test_the_sprint_pack_lists_the_registry(copy_demo: Callable[[str], Path]) ->
             "form": ("concluded", "Experiment form: keep the long form"),
         }
         assert not any("experiment registry" in n for n in pack.notes)
+
+
+def test_a_holdout_read_from_the_store(tmp_path: Path) -> None:
+    # the attribution fixture (tests/feedback/fixture.py) plus four accounts: program "li"
+    # touched a1 (Apr 1) and a2 (May 5) in the window, a3 only in January; a4 never.
+    # Opportunities: o1 of a1 created May 10, won; o2 of a2 created May 25, lost.
+    root = build(tmp_path / "acme")
+    with Workspace.open(root) as ws:
+        with ws.facts.transaction(source="test") as tx:
+            tx.load("accounts", batch("accounts", [{"account_id": a, "name": a.upper()}
+                                                   for a in ("a1", "a2", "a3", "a4")]))  # fmt: skip
+        holdout = spec(
+            variants=[{"id": "holdout", "holdout": True}, {"id": "reached"}], control="holdout",
+            start="2026-04-01", end="2026-05-31", assignment={"program": "li"},
+        )  # fmt: skip
+        today = date(2026, 8, 1)
+        assert from_store(ws.facts, ws.specs, holdout, today) == {
+            "holdout": Counts(2, 0), "reached": Counts(2, 2)}  # fmt: skip
+        won = holdout.model_copy(update={"assignment": holdout.assignment.model_copy(  # type: ignore[union-attr]
+            update={"outcome": "won"})})  # fmt: skip
+        assert from_store(ws.facts, ws.specs, won, today)["reached"] == Counts(2, 1)
+        early = holdout.model_copy(update={"end": date(2026, 5, 20)})  # o2 falls after the end
+        assert from_store(ws.facts, ws.specs, early, today)["reached"] == Counts(2, 1)
+        assert from_store(ws.facts, ws.specs, holdout, date(2026, 5, 20))["reached"] == Counts(2, 1)
+        pipeline = spec(
+            kind="mean", sd=5000, baseline=None, variants=[{"id": "holdout"}, {"id": "reached"}],
+            start="2026-04-01", end="2026-05-31",
+            assignment={"program": "li", "outcome": "pipeline"},
+        )  # fmt: skip
+        values = from_store(ws.facts, ws.specs, pipeline, today)
+        assert {k: sorted(v) for k, v in values.items()} == {  # type: ignore[arg-type]
+            "holdout": [0.0, 0.0], "reached": [5000.0, 10000.0]}  # fmt: skip
+        a = analyze_store(ws.facts, ws.specs, holdout, today)
+        assert a.differences[0].difference == 1.0 and "drawn at random" in a.notes[-1]
+    with pytest.raises(ValueError, match="two variants"):
+        spec(variants=[{"id": "h"}, {"id": "a"}, {"id": "b"}], assignment={"program": "li"})
+    with pytest.raises(ValueError, match="measured as a mean"):
+        spec(assignment={"program": "li", "outcome": "pipeline"})

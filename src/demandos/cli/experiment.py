@@ -24,14 +24,22 @@ WorkspaceOpt = Annotated[
 FormatOpt = Annotated[Literal["table", "json"], typer.Option("--format", "-f")]
 IdArg = Annotated[str, typer.Argument(help="The experiment id (experiments/<id>.yaml).")]
 ResultsOpt = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--results",
         "-r",
         help="CSV: variant,units,conversions (or variant,converted per unit) for a conversion "
-        "rate; variant,value per unit for a mean.",
+        "rate; variant,value per unit for a mean. Without it: from the store (assignment:).",
     ),
 ]
+TodayOpt = Annotated[
+    str | None, typer.Option(help="Read the store's results up to this day (YYYY-MM-DD).")
+]
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
 
 experiment_app = typer.Typer(help="Experiments: the registry, sample sizes, results, decisions.")
 
@@ -177,13 +185,14 @@ def _print_analysis(a: Analysis) -> None:
 @experiment_app.command()
 def analyze(
     experiment: IdArg,
-    results: ResultsOpt,
+    results: ResultsOpt = None,
+    today: TodayOpt = None,
     workspace: WorkspaceOpt = None,
     format: FormatOpt = "table",
 ) -> None:
     """Each treatment against the control: difference, interval, p-value (Holm over several)."""
     with Workspace.open(workspace) as ws:
-        a = ws.analyze_experiment(experiment, results)
+        a = ws.analyze_experiment(experiment, results, today=_day(today))
     if format == "json":
         typer.echo(json.dumps(a.as_dict(), indent=2, default=str))
         return
@@ -193,7 +202,8 @@ def analyze(
 @experiment_app.command()
 def conclude(
     experiment: IdArg,
-    results: ResultsOpt,
+    results: ResultsOpt = None,
+    today: TodayOpt = None,
     decision: Annotated[
         str | None, typer.Option(help="The decision taken (default: the verdicts).")
     ] = None,
@@ -201,7 +211,9 @@ def conclude(
 ) -> None:
     """Analyse the results and log them as one decision on the experiment's metric."""
     with Workspace.open(workspace) as ws:
-        a, recorded = ws.conclude_experiment(experiment, results, decision=decision)
+        a, recorded = ws.conclude_experiment(
+            experiment, results, decision=decision, today=_day(today)
+        )
     _print_analysis(a)
     d = recorded.item
     render.console.print(f"✓ decision #{d.id} logged: {escape(d.title)}", highlight=False)

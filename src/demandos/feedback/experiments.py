@@ -26,16 +26,20 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import date
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from statistics import NormalDist
 from typing import Any, Literal
 
+import ibis
+
 from demandos.cadence.log import CadenceLog, DecisionItem, Recorded
 from demandos.errors import DemandosError
 from demandos.spec.experiments import ExperimentSpec
+from demandos.spec.specs import Specs
 from demandos.stats import Interval, Moments, holm, t975, two_proportions, welch, wilson, z_quantile
+from demandos.store.facts import FactStore
 
 DECISION_PREFIX = "Experiment"
 """Decisions logged by ``conclude`` are titled ``Experiment <id>: <verdict>``."""
@@ -237,6 +241,80 @@ def _number(path: Path, line: int, row: dict[str, str], column: str, kind: type[
             f"{path.name} line {line}: {column} is {text!r}, not {what}",
             hint=f"write {column} as {what}, without currency signs or thousands separators",
         ) from None
+
+
+def from_store(facts: FactStore, specs: Specs, spec: ExperimentSpec, today: date) -> Results:
+    """The results of a holdout experiment (``assignment:``) from the canonical facts.
+
+    The units are accounts (of ``segment``, or all); the treatment is the accounts with a touch of
+    ``program`` from the start to the end (or ``today``), the holdout the others. The outcome of
+    an account is read over the same window: whether it had an opportunity created
+    (``opportunity``), one created and won by now (``won``), or the amount of opportunities
+    created (``pipeline``, a mean; 0 for an account without one)."""
+    how = spec.assignment
+    file = f"experiments/{spec.id}.yaml"
+    if how is None:
+        raise ExperimentError(
+            f"{spec.id} reads no results from the store",
+            hint=f"give the results file (--results), or add assignment: to {file}",
+        )
+    start = datetime.combine(spec.start, time())
+    last = min(spec.end or today, today)
+    if last < spec.start:
+        raise ExperimentError(f"{spec.id} starts on {spec.start}: nothing to read yet",
+                              hint="analyse it once it has run")  # fmt: skip
+    stop = datetime.combine(last + timedelta(days=1), time())
+    accounts = facts.table("accounts")
+    if how.segment is not None:
+        from demandos.kernel.fit import account_segments
+
+        seg = account_segments(accounts, specs.kernel)
+        accounts = seg.filter(seg.segment == how.segment)
+    units = accounts.select("account_id").distinct()
+    touches = facts.table("touchpoints")
+    touched = (
+        touches.filter((touches.program_id == how.program) & (touches.ts >= start)
+                       & (touches.ts < stop) & touches.account_id.notnull())
+        .select("account_id").distinct().mutate(treated=ibis.literal(True))
+    )  # fmt: skip
+    opps = facts.table("opportunities")
+    window = opps.filter((opps.created_at >= start) & (opps.created_at < stop))
+    if how.outcome == "won":
+        window = window.filter(window.is_won.fill_null(False))
+    outcome = window.group_by("account_id").aggregate(
+        n=window.count(), amount=window.amount.sum().fill_null(0.0)
+    )
+    rows = (
+        units.left_join(touched, "account_id").left_join(outcome, "account_id")
+        .select("account_id", "treated", "n", "amount").to_pyarrow().to_pylist()
+    )  # fmt: skip
+    treatment = spec.treatments[0]
+    if how.outcome == "pipeline":
+        values: dict[str, list[float]] = {spec.control_id: [], treatment: []}
+        for r in rows:
+            values[treatment if r["treated"] else spec.control_id].append(float(r["amount"] or 0))
+        return values
+    counts = {spec.control_id: [0, 0], treatment: [0, 0]}
+    for r in rows:
+        got = counts[treatment if r["treated"] else spec.control_id]
+        got[0] += 1
+        got[1] += bool(r["n"])
+    return {v: Counts(u, c) for v, (u, c) in counts.items()}
+
+
+def analyze_store(facts: FactStore, specs: Specs, spec: ExperimentSpec, today: date) -> Analysis:
+    """``analyze`` on the results ``from_store`` reads, with a note on how units were assigned."""
+    found = analyze(spec, from_store(facts, specs, spec, today))
+    assert spec.assignment is not None
+    how = spec.assignment
+    of = f" of {how.segment}" if how.segment else ""
+    note = (
+        f"units are the accounts{of} the program {how.program} reached or not, read from the "
+        f"store up to {min(spec.end or today, today)}: unless the holdout was drawn at random "
+        "before the start, the difference may reflect who the program targets as much as what "
+        "it does"
+    )
+    return replace(found, notes=(*found.notes, note))
 
 
 # -- analysis ---------------------------------------------------------------------------------

@@ -29,6 +29,24 @@ class Variant(SpecModel):
     holdout: bool = Field(False, description="this arm gets nothing (a holdout group)")
 
 
+StoreOutcome = Literal["opportunity", "won", "pipeline"]
+
+
+class Assignment(SpecModel):
+    """A holdout read from the canonical facts: the accounts a program touched between the
+    experiment's start and end are the treatment, the others (of a segment) the holdout."""
+
+    program: Id = Field(description="the program of channels.yaml the treatment accounts got")
+    segment: Id | None = Field(
+        None, description="the ICP segment of kernel.yaml the accounts belong to (default: all)"
+    )
+    outcome: StoreOutcome = Field(
+        "opportunity",
+        description="opportunity or won (an account's opportunity created in the window, won by "
+        "now): a conversion rate; pipeline (its amount created in the window): a mean",
+    )
+
+
 class ExperimentSpec(SpecModel):
     """One experiment of the registry (``experiments/<id>.yaml``)."""
 
@@ -57,6 +75,9 @@ class ExperimentSpec(SpecModel):
         None, gt=0, description="conversion_rate: the control's expected rate, e.g. 0.05"
     )
     sd: float | None = Field(None, gt=0, description="mean: the standard deviation of a value")
+    assignment: Assignment | None = Field(
+        None, description="read the units and outcome from the store (a program's holdout)"
+    )
     alpha: float = Field(0.05, gt=0, lt=0.5, description="false-positive rate, two-sided")
     power: float = Field(0.8, ge=0.5, lt=1, description="chance of detecting the MDE if real")
 
@@ -85,6 +106,20 @@ class ExperimentSpec(SpecModel):
                 f"an absolute MDE of {self.mde} is not a rate difference",
                 "write it as a difference of rates (0.01 = one point), or set mde_scale: relative",
             )
+        if self.assignment is not None:
+            want = "mean" if self.assignment.outcome == "pipeline" else "conversion_rate"
+            if self.kind != want:
+                raise spec_error(
+                    f"the outcome {self.assignment.outcome!r} is measured as a {want}, "
+                    f"not a {self.kind}",
+                    f"set kind: {want}, or choose another outcome",
+                )
+            if len(self.variants) != 2:
+                raise spec_error(
+                    "a holdout read from the store has two variants: the holdout and the "
+                    "accounts the program touched",
+                    "keep two variants, the holdout first (or named in control:)",
+                )
         if self.mde_scale == "relative" and self.kind == "mean" and self.baseline is None:
             raise spec_error(
                 "a relative MDE on a mean needs the control's expected mean",
