@@ -30,8 +30,10 @@ from demandos.store.facts import FactStore, TableSummary, open_facts
 from demandos.store.oplog import Load, OperatingLog
 
 if TYPE_CHECKING:
-    from demandos.cadence.log import CadenceLog
+    from demandos.cadence.log import CadenceLog, DecisionItem, Recorded
     from demandos.feedback import Attribution, Comparison
+    from demandos.feedback.experiments import Analysis, Entry, Plan
+    from demandos.feedback.forecasts import Forecast
     from demandos.kernel.proposals import Proposal
     from demandos.kernel.versions import Decided, KernelVersions
     from demandos.metrics import MetricTable
@@ -369,6 +371,53 @@ class Workspace:
         from demandos.feedback import compare
 
         return compare(self, **options)
+
+    def experiments(self, *, today: date | None = None) -> list[Entry]:
+        """The experiment registry (``experiments/``) with each test's status."""
+        from demandos.feedback.experiments import registry
+
+        return registry(self.specs.experiments, self.cadence_log, today or date.today())
+
+    def experiment_plan(self, experiment_id: str, **overrides: float | None) -> Plan:
+        """Units per variant an experiment needs (``baseline``, ``sd``, ``mde`` override it)."""
+        from demandos.feedback.experiments import find, plan
+
+        return plan(find(self.specs.experiments, experiment_id), **overrides)
+
+    def analyze_experiment(
+        self, experiment_id: str, results: Path | None = None, *, today: date | None = None
+    ) -> Analysis:
+        """An experiment's result from its results CSV, or from the store for a holdout with
+        ``assignment:`` (see ``feedback/experiments.py``)."""
+        from demandos.feedback.experiments import analyze, analyze_store, find, read_results
+
+        spec = find(self.specs.experiments, experiment_id)
+        if results is None:
+            return analyze_store(self.facts, self.specs, spec, today or date.today())
+        return analyze(spec, read_results(spec, Path(results)))
+
+    def conclude_experiment(
+        self,
+        experiment_id: str,
+        results: Path | None = None,
+        *,
+        decision: str | None = None,
+        today: date | None = None,
+    ) -> tuple[Analysis, Recorded[DecisionItem]]:
+        """Analyse an experiment and log its result as one decision in the operating log."""
+        from demandos.feedback.experiments import conclude
+
+        analysis = self.analyze_experiment(experiment_id, results, today=today)
+        return analysis, conclude(self.cadence_log, analysis, decision=decision)
+
+    def forecast(
+        self, metric: str = "pipeline", *, weeks: int = 13, today: date | None = None
+    ) -> Forecast:
+        """Weekly pipeline created or bookings for the next ``weeks`` weeks, with prediction
+        intervals and the rolling backtest's error (needs ``pip install 'demandos[forecast]'``)."""
+        from demandos.feedback.forecasts import forecast
+
+        return forecast(self.facts, self.specs, metric, horizon=weeks, today=today or date.today())
 
     def review(
         self, ritual: str, period: str | None = None, *, now: datetime | None = None
