@@ -105,3 +105,16 @@ def test_same_answer_every_run() -> None:
     j = journeys(["a>b>c", "c>a", "b>a>c", "c"], conv=[1, 0, 1, 1], null=[1, 2, 0, 1])
     first = markov(j, 2).conversions
     assert all(np.array_equal(first, markov(j, 2).conversions) for _ in range(3))
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_journeys())
+def test_first_order_shortcut_equals_the_general_chain(j: Journeys) -> None:
+    from demandos.feedback.markov import _fit_first_order, _fit_histories
+
+    fast, general = _fit_first_order(j), _fit_histories(j, 1)
+    members = len(j.labels)
+    got, want = removal_effects(fast, members), removal_effects(general, members)
+    assert got[2] == pytest.approx(want[2]) and got[3] == pytest.approx(want[3])  # p and value
+    assert got[0] == pytest.approx(want[0], abs=1e-12)
+    assert got[1] == pytest.approx(want[1], abs=1e-12)

@@ -144,8 +144,11 @@ def fit(j: Journeys, order: int = 1, *, nulls: bool = True) -> Chain:
         )
     if not nulls:
         j = j.converting()
-    if order == 1:
-        return _fit_first_order(j)
+    return _fit_first_order(j) if order == 1 else _fit_histories(j, order)
+
+
+def _fit_histories(j: Journeys, order: int) -> Chain:
+    """Any order: each touch's state is its history of the last ``order`` members."""
     weight = j.conv + j.null
     offsets, member = j.collapsed()
     base = len(j.labels) + 1
