@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from demandos.cli.main import app
+from demandos.cli.attribution import attribution_app as app
 from demandos.feedback import MODELS, Attribution, AttributionError, HeuristicOptions, Options
 from demandos.metrics import compute
 from demandos.spec.metrics import Metric, MetricsSpec
@@ -186,23 +186,23 @@ def test_unknown_model(ws: Workspace) -> None:
 def test_cli(root: Path) -> None:
     runner = CliRunner()
     w = ["--workspace", str(root), "--period", Q2]
-    result = runner.invoke(app, ["attribution", "--model", "linear", *w, "--format", "json"])
+    result = runner.invoke(app, ["--model", "linear", *w, "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["model"] == "linear" and data["conversions"] == 2
     assert {r["member"]: r["conversions"] for r in data["rows"]}["linkedin_ads"] == pytest.approx(
         0.7
     )
-    result = runner.invoke(app, ["attribution", "--milestone", "won", "--lookback", "120d", *w])
+    result = runner.invoke(app, ["--milestone", "won", "--lookback", "120d", *w])
     assert result.exit_code == 0, result.output
     assert "markov · won at account level by channel · 2026-Q2" in result.output
     assert "revenue 10,000" in result.output
-    result = runner.invoke(app, ["attribution", "compare", *w, "--format", "csv"])
+    result = runner.invoke(app, ["compare", *w, "--format", "csv"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("channel,first:conversions,first:pipeline,last:conversions")
     assert lines[1].startswith("linkedin_ads,2,15000,")
-    result = runner.invoke(app, ["attribution", *w, "--lookback", "ninety"])
+    result = runner.invoke(app, [*w, "--lookback", "ninety"])
     assert isinstance(result.exception, AttributionError)  # main() prints it with the fix
     assert result.exception.hint == "write it as 90d (or 90)"
 
