@@ -145,3 +145,40 @@ def test_a_viewer_reads_and_is_refused_changes(
     assert answer == [403, "forbidden"]
     _shot(page, artifacts, "viewer-kernel")
     page.close()
+
+
+def test_an_editor_adds_an_asset_and_publishes_it(
+    browser: Browser, served: Served, artifacts: Path
+) -> None:
+    page = _sign_in(browser, served, "priya")
+    page.goto(served.url + "/assets")
+    page.click("text=New asset")
+    page.fill("input[name=asset_id]", "cs-acme-2026-11")
+    page.fill("input[name=title]", "How Acme closes in four days")
+    page.fill("input[name=type]", "case_study")
+    page.select_option("select[name=pillar]", "close_faster")
+    page.check("input[name=segments][value=mid_market_finance]")
+    page.select_option("#asset-form select[name=owner]", "priya")
+    page.click("#asset-form button[type=submit]")
+    expect(page.locator(".flash")).to_contain_text("Asset cs-acme-2026-11 saved (idea)")
+    # a move the lifecycle forbids is refused with the reason, and nothing changes
+    page.click("text=How Acme closes in four days")
+    page.select_option("select[name=status]", "published")
+    page.click("#asset-form button[type=submit]")
+    expect(page.locator(".flash")).to_contain_text("saved (published)")
+    page.click("text=How Acme closes in four days")
+    page.select_option("select[name=status]", "draft")
+    page.click("#asset-form button[type=submit]")
+    expect(page.locator(".flash.bad")).to_contain_text("back to 'draft'")
+    _shot(page, artifacts, "asset-refused")
+    with Workspace.open(served.root) as ws:
+        from demandos.assets import load_library
+
+        asset = load_library(ws.facts).get("cs-acme-2026-11")
+    assert (asset.status, asset.pillar, asset.segments) == (
+        "published",
+        "close_faster",
+        ("mid_market_finance",),
+    )
+    assert asset.published_at is not None and asset.published_at.date() == TODAY
+    page.close()

@@ -294,6 +294,45 @@ def assets(request: Request, caller: Viewer) -> list[dict[str, Any]]:
         return [_asset(a) for a in sorted(library.assets.values(), key=lambda a: a.asset_id)]
 
 
+class AssetIn(BaseModel):
+    title: str | None = Field(None, max_length=300)
+    type: str | None = Field(None, max_length=100, description="case_study, blog_post, …")
+    status: str | None = Field(None, max_length=20, description="a lifecycle status")
+    pillar: str | None = Field(None, max_length=100, description="a pillar of kernel.yaml")
+    segments: list[str] | None = Field(None, max_length=50, description="kernel.yaml segments")
+    persona: str | None = Field(None, max_length=100, description="a persona of kernel.yaml")
+    published_at: str | None = Field(None, max_length=40, description="when it went live")
+    parent_asset_id: str | None = Field(None, max_length=100, description="derived from")
+    owner: str | None = Field(None, max_length=100, description="a person of team.yaml")
+
+
+class NewAssetIn(AssetIn):
+    asset_id: str = Field(min_length=1, max_length=100, description="the new asset's id")
+    title: str = Field(min_length=1, max_length=300)
+    type: str = Field(min_length=1, max_length=100)
+
+
+@router.post("/assets", status_code=201, summary="Add an asset to the library")
+def add_asset(request: Request, body: NewAssetIn, caller: Editor) -> dict[str, Any]:
+    from demandos.assets.editing import save_asset
+
+    s = site(request)
+    with s.data() as ws:
+        saved = save_asset(ws.facts, ws.specs, body.model_dump(exclude_none=True), now=s.now())
+        return _asset(saved)
+
+
+@router.patch("/assets/{asset_id}", summary="Change an asset: status, dates, mapping, owner")
+def change_asset(request: Request, asset_id: str, body: AssetIn, caller: Editor) -> dict[str, Any]:
+    from demandos.assets.editing import save_asset
+
+    s = site(request)
+    with s.data() as ws:
+        changes = body.model_dump(exclude_unset=True)
+        saved = save_asset(ws.facts, ws.specs, changes, asset_id=asset_id, now=s.now())
+        return _asset(saved)
+
+
 def _asset(asset: Any) -> dict[str, Any]:
     from dataclasses import asdict
 

@@ -429,6 +429,86 @@ def assets(request: Request, caller: Viewer) -> Response:
     return _page(request, "assets.html", caller, items=items, problem=problem, people=people)
 
 
+def _asset_form(
+    request: Request,
+    caller: Caller,
+    ws: Workspace,
+    asset: Any,
+    problem: str | None = None,
+    *,
+    existing: bool = False,
+) -> Response:
+    from demandos.assets.library import LIFECYCLE
+
+    response = _page(
+        request, "asset_form.html", caller, asset=asset, problem=problem, lifecycle=LIFECYCLE,
+        people=_people(ws), pillars=ws.specs.pillar_ids, segments=ws.specs.segment_ids,
+        personas=[p.id for p in ws.specs.kernel.personas], existing=existing,
+    )  # fmt: skip
+    if problem:
+        response.status_code = 400
+    return response
+
+
+@router.get("/assets/new", response_class=HTMLResponse)
+def new_asset(request: Request, caller: Editor) -> Response:
+    with site(request).data() as ws:
+        return _asset_form(request, caller, ws, None)
+
+
+@router.get("/assets/{asset_id}", response_class=HTMLResponse)
+def edit_asset(request: Request, asset_id: str, caller: Editor) -> Response:
+    from demandos.assets import load_library
+
+    with site(request).data() as ws:
+        asset = load_library(ws.facts).get(asset_id)
+        return _asset_form(request, caller, ws, asset, existing=True)
+
+
+AssetField = Annotated[str, Form(max_length=300)]
+
+
+@router.post("/assets")
+def save_asset_form(
+    request: Request,
+    caller: Editor,
+    title: AssetField,
+    type: AssetField,
+    status: AssetField,
+    asset_id: AssetField = "",
+    existing: AssetField = "",
+    pillar: AssetField = "",
+    persona: AssetField = "",
+    owner: AssetField = "",
+    published_at: AssetField = "",
+    parent_asset_id: AssetField = "",
+    segments: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    from demandos.assets.editing import save_asset
+
+    s = site(request)
+    changes = {
+        "title": title, "type": type, "status": status, "pillar": pillar, "persona": persona,
+        "owner": owner, "published_at": published_at, "parent_asset_id": parent_asset_id,
+        "segments": segments or [],
+    }  # fmt: skip
+    with s.data() as ws:
+        try:
+            if existing:
+                saved = save_asset(ws.facts, ws.specs, changes, asset_id=existing, now=s.now())
+            else:
+                changes["asset_id"] = asset_id
+                saved = save_asset(ws.facts, ws.specs, changes, now=s.now())
+        except DemandosError as exc:
+            from types import SimpleNamespace
+
+            shown = SimpleNamespace(**{**changes, "asset_id": existing or asset_id,
+                                       "segments": tuple(segments or ())})  # fmt: skip
+            text = exc.message + (f" — {exc.hint}" if exc.hint else "")
+            return _asset_form(request, caller, ws, shown, text, existing=bool(existing))
+    return _back("/assets", f"Asset {saved.asset_id} saved ({saved.status}).")
+
+
 @router.get("/data", response_class=HTMLResponse)
 def data(request: Request, caller: Viewer) -> Response:
     from demandos.intake.quarantine import summary as quarantine
