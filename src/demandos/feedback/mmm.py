@@ -76,9 +76,11 @@ def quiet() -> Iterator[None]:
     """PyMC, PyTensor and ArviZ talk a lot (import notices, sampler progress, BLAS advice): the
     diagnostics that matter (R-hat, divergences) are read from the draws and reported instead."""
     loggers = [logging.getLogger(n) for n in ("pymc", "pytensor", "pymc_marketing", "arviz")]
-    levels = [lg.level for lg in loggers]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if available():  # PyMC sets its logger's level when first imported: import it first
+            import pymc_marketing  # noqa: F401
+        levels = [lg.level for lg in loggers]
         for lg in loggers:
             lg.setLevel(logging.ERROR)
         try:
