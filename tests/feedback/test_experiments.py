@@ -18,7 +18,7 @@ from statsmodels.stats.proportion import power_proportions_2indep, proportions_z
 from typer.testing import CliRunner
 
 from demandos.cadence.log import CadenceLog
-from demandos.cli.main import app
+from demandos.cli.experiment import experiment_app
 from demandos.feedback.experiments import (
     Counts,
     ExperimentError,
@@ -327,21 +327,21 @@ def test_conclude_logs_one_decision(workspace: Path) -> None:
 def test_cli(workspace: Path) -> None:
     runner = CliRunner()
     w = ["--workspace", str(workspace)]
-    out = runner.invoke(app, ["experiment", "list", *w, "--today", "2026-10-09"])
+    out = runner.invoke(experiment_app, ["list", *w, "--today", "2026-10-09"])
     assert out.exit_code == 0 and "form" in out.output and "running" in out.output
-    out = runner.invoke(app, ["experiment", "plan", "form", *w])
+    out = runner.invoke(experiment_app, ["plan", "form", *w])
     assert out.exit_code == 0 and "8,158 units per variant" in out.output
     results = str(workspace.parent / "results.csv")
-    out = runner.invoke(app, ["experiment", "analyze", "form", "-r", results, *w])
+    out = runner.invoke(experiment_app, ["analyze", "form", "-r", results, *w])
     assert out.exit_code == 0 and "better" in out.output and "Newcombe" in out.output
-    out = runner.invoke(app, ["experiment", "conclude", "form", "-r", results, *w,
-                              "--decision", "ship the short form"])  # fmt: skip
+    out = runner.invoke(experiment_app, ["conclude", "form", "-r", results, *w,
+                                         "--decision", "ship the short form"])  # fmt: skip
     assert out.exit_code == 0 and "decision #1 logged" in out.output
     with Workspace.open(workspace) as ws:
         (d,) = ws.cadence_log.list_decisions()
         assert d.title == "Experiment form: ship the short form"
         assert [e.status for e in ws.experiments(today=date(2026, 12, 1))] == ["concluded"]
-    out = runner.invoke(app, ["experiment", "plan", "from", *w])
+    out = runner.invoke(experiment_app, ["plan", "from", *w])
     assert out.exit_code == 1 and isinstance(out.exception, ExperimentError)
     assert "did you mean 'form'" in (out.exception.hint or "")
 

