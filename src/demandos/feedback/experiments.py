@@ -422,13 +422,13 @@ def analyze(spec: ExperimentSpec, results: Results) -> Analysis:
         )
     notes = [f"{v!r} is not a variant of {file}: left out" for v in results if v not in names]
     if spec.kind == "conversion_rate":
-        arms, raw = _rates(spec, results, file)
+        arms, raw = _rates(spec, results)
         method = (
             "difference of conversion rates, Newcombe hybrid score interval, pooled "
             "two-proportion z-test"
         )
     else:
-        arms, raw = _means(spec, results, file)
+        arms, raw = _means(spec, results)
         method = "difference of means, Welch t interval and test"
     if len(raw) > 1:
         method += f", Holm-adjusted over {len(raw)} comparisons"
@@ -451,7 +451,7 @@ def analyze(spec: ExperimentSpec, results: Results) -> Analysis:
 _Raw = tuple[str, float, float, float, Interval, float | None]
 
 
-def _rates(spec: ExperimentSpec, results: Results, file: str) -> tuple[list[Arm], list[_Raw]]:
+def _rates(spec: ExperimentSpec, results: Results) -> tuple[list[Arm], list[_Raw]]:
     z = z_quantile(spec.alpha)
     counts: dict[str, Counts] = {}
     for v in spec.variants:
@@ -479,7 +479,7 @@ def _rates(spec: ExperimentSpec, results: Results, file: str) -> tuple[list[Arm]
     return arms, raw
 
 
-def _means(spec: ExperimentSpec, results: Results, file: str) -> tuple[list[Arm], list[_Raw]]:
+def _means(spec: ExperimentSpec, results: Results) -> tuple[list[Arm], list[_Raw]]:
     moments: dict[str, Moments] = {}
     for v in spec.variants:
         got = results[v.id]
