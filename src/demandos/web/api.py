@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -37,6 +38,9 @@ PeriodQuery = Annotated[
         max_length=20, description="a period: 2026-10, 2026-Q3, 2026-W44, 2026; default last month"
     ),
 ]
+
+
+RowId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="the row's number")]
 
 
 class ErrorBody(BaseModel):
@@ -141,7 +145,7 @@ def add_action(request: Request, body: ActionIn, caller: Editor) -> dict[str, An
 
 
 @router.post("/actions/{action_id}/complete", summary="Mark an action done")
-def complete(request: Request, action_id: int, caller: Editor) -> dict[str, Any]:
+def complete(request: Request, action_id: RowId, caller: Editor) -> dict[str, Any]:
     with site(request).data() as ws:
         found = ws.cadence_log.complete(action_id)
         return {**_action(found.item), "warnings": list(found.warnings)}
@@ -149,7 +153,7 @@ def complete(request: Request, action_id: int, caller: Editor) -> dict[str, Any]
 
 @router.post("/actions/{action_id}/reopen", summary="Open a done action again")
 def reopen(
-    request: Request, action_id: int, caller: Editor, due: date | None = None
+    request: Request, action_id: RowId, caller: Editor, due: date | None = None
 ) -> dict[str, Any]:
     with site(request).data() as ws:
         found = ws.cadence_log.reopen(action_id, due=due)

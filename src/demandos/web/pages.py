@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from demandos.errors import DemandosError
 from demandos.kernel.versions import Decided, last_quarter
 from demandos.metrics.periods import parse_period
+from demandos.web.api import RowId
 from demandos.web.app import site
 from demandos.web.security import COOKIE, Caller, Editor, Viewer, WebError, current
 from demandos.workspace import Workspace
@@ -235,7 +236,7 @@ def create_action(
 
 
 @router.post("/actions/{action_id}/{verb}")
-def change_action(request: Request, action_id: int, verb: str, caller: Editor) -> Response:
+def change_action(request: Request, action_id: RowId, verb: str, caller: Editor) -> Response:
     with site(request).data() as ws:
         if verb == "complete":
             found = ws.cadence_log.complete(action_id)
