@@ -182,3 +182,25 @@ def test_an_editor_adds_an_asset_and_publishes_it(
     )
     assert asset.published_at is not None and asset.published_at.date() == TODAY
     page.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "heading", "content"),
+    [
+        ("/channels?period=2026-Q3", "Channels and programs · 2026-Q3", "Owned audiences"),
+        ("/workflows?period=2026-10", "Workflows", "measured from the CRM · 2026-10"),
+        ("/stack?period=2026-Q3", "Stack · 2026-Q3", "Overlapping tools"),
+        ("/rollout", "Rollout · week", "Systems audit"),
+    ],
+)
+def test_the_rest_of_the_system_reads_for_a_viewer(
+    browser: Browser, served: Served, artifacts: Path, path: str, heading: str, content: str
+) -> None:
+    page = _sign_in(browser, served, "vic")
+    answer = page.goto(served.url + path)
+    assert answer is not None and answer.status == 200
+    expect(page.locator("h1").first).to_contain_text(heading)
+    expect(page.locator("main")).to_contain_text(content)
+    assert "None" not in page.locator("main").inner_text().split()
+    _shot(page, artifacts, path.strip("/").split("?")[0])
+    page.close()

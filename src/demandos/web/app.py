@@ -164,7 +164,12 @@ def create_app(
             500, "internal", "something went wrong on the server",
             "the server's log has the details",
         )  # fmt: skip
-        return JSONResponse(error.body(), status_code=500)
+        if _wants_json(request):
+            return JSONResponse(error.body(), status_code=500)
+        try:
+            return error_page(request, error)
+        except Exception:  # the error page itself failed: plain text, still no traceback
+            return Response(error.message, status_code=500, media_type="text/plain")
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:

@@ -510,6 +510,90 @@ def save_asset_form(
     return _back("/assets", f"Asset {saved.asset_id} saved ({saved.status}).")
 
 
+# -- the rest of the operating system: workflows, channels, stack, rollout -------------------
+
+
+def _duration(value: Any) -> str:
+    """A timedelta as 3 d 4 h, 5 h 20 m or 12 m; an em dash for None."""
+    if value is None:
+        return "—"
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {minutes} m" if hours else f"{minutes} m"
+
+
+@router.get("/workflows", response_class=HTMLResponse)
+def workflows(request: Request, caller: Viewer, period: Period = None) -> Response:
+    from demandos.kernel.conformance import last_full_month
+    from demandos.workflows.leads import lead_flow
+
+    s = site(request)
+    with s.data() as ws:
+        fy = ws.specs.workspace.fiscal_year_start_month
+        month = (
+            parse_period(period)
+            if period
+            else last_full_month(s.today(), fiscal_year_start_month=fy)
+        )
+        runs = [r for r in ws.workflows.status() if r.is_open]
+        overdue = ws.workflows.overdue(s.now())
+        procedures = [source.spec for source in ws.specs.workflow_sources]
+        try:
+            flow, problem = lead_flow(ws.facts, ws.specs, month, now=s.now(), by="segment"), None
+        except DemandosError as exc:
+            flow, problem = None, exc
+        people = _people(ws)
+    return _page(
+        request, "workflows.html", caller, runs=runs, overdue=overdue, procedures=procedures,
+        flow=flow, problem=problem, people=people, month=month, duration=_duration,
+    )  # fmt: skip
+
+
+@router.get("/channels", response_class=HTMLResponse)
+def channels(request: Request, caller: Viewer, period: Period = None) -> Response:
+    from demandos.distribution import distribution_report
+
+    s = site(request)
+    with s.data() as ws:
+        report = distribution_report(ws, period, today=s.today())
+        people = _people(ws)
+        currency = ws.specs.workspace.currency
+    return _page(
+        request, "channels.html", caller, report=report.as_dict(), people=people,
+        currency=currency,
+    )  # fmt: skip
+
+
+@router.get("/stack", response_class=HTMLResponse)
+def stack(request: Request, caller: Viewer, period: Period = None) -> Response:
+    from demandos.stack import stack_audit
+
+    s = site(request)
+    with s.data() as ws:
+        found = stack_audit(ws, period, today=s.today())
+        people = _people(ws)
+    return _page(request, "stack.html", caller, audit=found.as_dict(), people=people)
+
+
+@router.get("/rollout", response_class=HTMLResponse)
+def rollout(request: Request, caller: Viewer) -> Response:
+    from demandos.rollout import audit
+    from demandos.rollout.plan import rollout_progress
+
+    s = site(request)
+    with s.data() as ws:
+        progress = rollout_progress(ws, today=s.today())
+        report = audit(ws, today=s.today())
+        people = _people(ws)
+    return _page(
+        request, "rollout.html", caller, progress=progress.as_dict(), audit=report.as_dict(),
+        people=people,
+    )  # fmt: skip
+
+
 @router.get("/data", response_class=HTMLResponse)
 def data(request: Request, caller: Viewer) -> Response:
     from demandos.intake.quarantine import summary as quarantine
