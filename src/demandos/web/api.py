@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from demandos.cadence.log import ActionItem, DecisionItem
-from demandos.web.app import site
+from demandos.web.app import metric_table, site
 from demandos.web.security import Editor, Viewer, WebError
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -97,7 +97,7 @@ def metrics(
 ) -> dict[str, Any]:
     s = site(request)
     with s.data() as ws:
-        return ws.metrics(period, by=by, today=s.today()).as_dict()
+        return metric_table(s, ws, period, by).as_dict()  # type: ignore[no-any-return]
 
 
 @router.get("/metrics/{metric}", summary="One metric: value, target, status, and why it moved")
@@ -106,9 +106,12 @@ def metric(request: Request, metric: str, caller: Viewer, period: PeriodQuery = 
     with s.data() as ws:
         if metric not in ws.specs.metric_ids:
             raise WebError(404, "not_found", f"no metric {metric!r}", "GET /api/metrics lists them")
-        table = ws.metrics(period, today=s.today())
+        table = metric_table(s, ws, period)
         row = table.get(metric)
-        why = ws.explain(metric, table.period, today=s.today())
+        why = s.cached(
+            ("explain", metric, table.period, s.today(), ws.specs.kernel.version),
+            lambda: ws.explain(metric, table.period, today=s.today()),
+        )
         return {"period": table.period, "metric": _row(row), "explanation": why.as_dict()}
 
 
@@ -278,6 +281,7 @@ def decide(
     s = site(request)
     with s.data() as ws:
         result = decide_proposal(ws, s.today(), verb, proposal_id, body.period, caller, body.note)
+        s.changed()
         return {
             "decision": result.item.as_dict(),
             "published": result.published.as_dict() if result.published else None,
@@ -323,6 +327,7 @@ def add_asset(request: Request, body: NewAssetIn, caller: Editor) -> dict[str, A
     s = site(request)
     with s.data() as ws:
         saved = save_asset(ws.facts, ws.specs, body.model_dump(exclude_none=True), now=s.now())
+        s.changed()
         return _asset(saved)
 
 
@@ -334,6 +339,7 @@ def change_asset(request: Request, asset_id: str, body: AssetIn, caller: Editor)
     with s.data() as ws:
         changes = body.model_dump(exclude_unset=True)
         saved = save_asset(ws.facts, ws.specs, changes, asset_id=asset_id, now=s.now())
+        s.changed()
         return _asset(saved)
 
 
@@ -421,4 +427,6 @@ async def ingest(
             for r in reports
         ]  # fmt: skip
 
-    return JSONResponse({"reports": await run_in_threadpool(run)}, status_code=201)
+    reports = await run_in_threadpool(run)
+    s.changed()
+    return JSONResponse({"reports": reports}, status_code=201)

@@ -14,15 +14,16 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -38,6 +39,8 @@ from demandos.workspace import Workspace
 HERE = Path(__file__).parent
 log = logging.getLogger("demandos.web")
 MAX_UPLOAD = 200 * 1024 * 1024  # bytes: the largest export file the Data page accepts
+CACHE_SECONDS = 60.0  # how long a read is kept when the store cannot say it changed
+T = TypeVar("T")
 
 
 class Site:
@@ -52,6 +55,8 @@ class Site:
         self.fixed_today = today
         self.upload_limit = upload_limit
         self.uploads = self.ws.data_dir / "uploads"
+        self.cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
+        self.embedded = self.ws.specs.workspace.store.backend == "embedded"
 
     def today(self) -> date:
         return self.fixed_today or date.today()
@@ -63,12 +68,74 @@ class Site:
 
     @contextmanager
     def data(self) -> Iterator[Workspace]:
-        """The workspace, for one request at a time."""
+        """The workspace, for one request at a time, on the latest data: a load by another
+        process (`demandos ingest` while the app runs) is picked up, and the cache dropped."""
         with self.lock:
+            if self.ws.facts.refresh():
+                self.cache.clear()
             yield self.ws
+
+    def cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """``compute()``, kept until the data changes. A store that cannot tell when another
+        process changed it (PostgreSQL, Spark) is read again after ``CACHE_SECONDS``."""
+        now = time.monotonic()
+        with self.lock:
+            if self.ws.facts.refresh():
+                self.cache.clear()
+            hit = self.cache.get(key)
+            if hit is not None and (self.embedded or now - hit[0] < CACHE_SECONDS):
+                return hit[1]  # type: ignore[no-any-return]
+        value = compute()
+        with self.lock:
+            self.cache[key] = (now, value)
+        return value
+
+    def changed(self) -> None:
+        """Something was written through the app: cached reads are stale."""
+        with self.lock:
+            self.cache.clear()
 
     def close(self) -> None:
         self.ws.close()
+
+
+HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"SAMEORIGIN"),
+]
+
+
+class SecurityHeaders:
+    """Headers every answer carries; HTML pages are never cached (they show signed-in data).
+    A plain ASGI middleware: Starlette's BaseHTTPMiddleware costs a task per request."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in HEADERS if k not in names]
+                kind = dict(headers).get(b"content-type", b"")
+                if kind.startswith(b"text/html") and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def metric_table(s: Site, ws: Workspace, period: str | None, by: str | None = None) -> Any:
+    """The metric tree (``ws.metrics``), cached until the data changes."""
+    key = ("metrics", period, by, s.today(), ws.specs.kernel.version)
+    return s.cached(key, lambda: ws.metrics(period, by=by, today=s.today()))
 
 
 def site(request: Request) -> Site:
@@ -171,15 +238,7 @@ def create_app(
         except Exception:  # the error page itself failed: plain text, still no traceback
             return Response(error.message, status_code=500, media_type="text/plain")
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("x-content-type-options", "nosniff")
-        response.headers.setdefault("referrer-policy", "same-origin")
-        response.headers.setdefault("x-frame-options", "SAMEORIGIN")
-        if isinstance(response, HTMLResponse) or response.media_type == "text/html":
-            response.headers.setdefault("cache-control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders)
 
     from demandos.web import api, pages
 

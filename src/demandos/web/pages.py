@@ -18,7 +18,7 @@ from demandos.errors import DemandosError
 from demandos.kernel.versions import Decided, last_quarter
 from demandos.metrics.periods import parse_period
 from demandos.web.api import RowId
-from demandos.web.app import site
+from demandos.web.app import metric_table, site
 from demandos.web.security import COOKIE, Caller, Editor, Viewer, WebError, current
 from demandos.workspace import Workspace
 
@@ -133,7 +133,7 @@ def home(request: Request, period: Period = None) -> Response:
         return RedirectResponse("/login", status_code=303)
     s = site(request)
     with s.data() as ws:
-        table = ws.metrics(period, today=s.today())
+        table = metric_table(s, ws, period)
         people = _people(ws)
         currency = ws.specs.workspace.currency
     rows = _tree(table)
@@ -159,19 +159,27 @@ def metric_page(
     with s.data() as ws:
         if metric not in ws.specs.metric_ids:
             raise WebError(404, "not_found", f"no metric {metric!r}", "the home page lists them")
-        table = ws.metrics(period, today=s.today())
+        table = metric_table(s, ws, period)
         row = table.get(metric)
         current_period = parse_period(table.period)
         labels = [current_period.shift(-k).label for k in range(11, -1, -1)]
-        series = compute_many(ws.facts, ws.specs, labels, today=s.today())
-        why = ws.explain(metric, table.period, today=s.today())
-        breakdown = ws.metrics(table.period, by=by, today=s.today()).members(metric) if by else []
+        version = ws.specs.kernel.version
+        series = s.cached(
+            ("series", table.period, s.today(), version),
+            lambda: compute_many(ws.facts, ws.specs, labels, today=s.today()),
+        )
+        why = s.cached(
+            ("explain", metric, table.period, s.today(), version),
+            lambda: ws.explain(metric, table.period, today=s.today()),
+        )
+        breakdown = metric_table(s, ws, table.period, by).members(metric) if by else []
         people = _people(ws)
         currency = ws.specs.workspace.currency
         metric_ids = ws.specs.metric_ids
     points = [(t.period, t.get(metric).value) for t in series]
-    chart = to_svg(
-        trend_spec(
+
+    def draw() -> str:  # the chart costs more than the rest of the page: drawn once
+        spec = trend_spec(
             f"{row.name}, last {len(points)} periods",
             points,
             unit_label=f"{metric} ({row.unit})",
@@ -180,7 +188,9 @@ def metric_page(
             red=row.red,
             percent=row.unit == "percent",
         )
-    )
+        return to_svg(spec)
+
+    chart = s.cached(("chart", metric, table.period, s.today(), version), draw)
     return _page(
         request, "metric.html", caller, row=row, chart=chart, why=why.as_dict(), by=by,
         dimensions=sorted(DIMENSIONS), breakdown=breakdown, people=people, currency=currency,
@@ -400,6 +410,7 @@ def kernel_decide(
     s = site(request)
     with s.data() as ws:
         result = decide_proposal(ws, s.today(), verb, proposal_id, period or None, caller, note)
+    s.changed()
     text = f"{result.item.proposal_id} {result.item.decision}."
     if result.published is not None:
         text += f" Kernel v{result.published.version} published."
@@ -507,6 +518,7 @@ def save_asset_form(
                                        "segments": tuple(segments or ())})  # fmt: skip
             text = exc.message + (f" — {exc.hint}" if exc.hint else "")
             return _asset_form(request, caller, ws, shown, text, existing=bool(existing))
+    s.changed()
     return _back("/assets", f"Asset {saved.asset_id} saved ({saved.status}).")
 
 
@@ -630,4 +642,6 @@ async def upload(
             f"{report.quarantined:,} quarantined."
         )
 
-    return _back("/data", await run_in_threadpool(run))
+    text = await run_in_threadpool(run)
+    s.changed()
+    return _back("/data", text)

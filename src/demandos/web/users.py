@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -27,6 +29,7 @@ Role = Literal["viewer", "editor", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "editor", "admin")
 MIN_PASSWORD = 10
 SESSION_DAYS = 14
+SESSION_MEMORY = 5.0  # seconds a session read from the log is trusted from memory
 _hasher = PasswordHasher()
 # Verified against when a login does not exist, so a wrong login costs what a wrong password does.
 _DUMMY = _hasher.hash("demandos: no such user")
@@ -87,6 +90,9 @@ class Users:
     def __init__(self, log: OperatingLog, *, now: datetime | None = None) -> None:
         self.log = log
         self._now = now
+        # live sessions read recently, by token hash: (account, csrf, expires, read at)
+        self._sessions: dict[str, tuple[Account, str, datetime, float]] = {}
+        self._lock = threading.Lock()
 
     def now(self) -> datetime:
         return self._now or datetime.now().replace(microsecond=0)
@@ -126,6 +132,7 @@ class Users:
     def set_password(self, login: str, password: str) -> None:
         """A new password; every session of the user ends."""
         _check_password(password)
+        self._forget()
         with self.log.session() as s:
             row = self._row(s, login)
             row.password_hash = _hasher.hash(password)
@@ -133,6 +140,7 @@ class Users:
                 s.delete(session)
 
     def set_role(self, login: str, role: str) -> Account:
+        self._forget()
         with self.log.session() as s:
             row = self._row(s, login)
             row.role = _role(role)
@@ -180,12 +188,34 @@ class Users:
         return token, csrf
 
     def session(self, token: str) -> tuple[Account, str] | None:
-        """The user and CSRF token of a live session, else None."""
+        """The user and CSRF token of a live session, else None. A session read in the last
+        ``SESSION_MEMORY`` seconds is answered from memory; signing out, a new password or
+        role here forget it at once (another process's change shows within those seconds)."""
+        digest = _digest(token)
+        with self._lock:
+            known = self._sessions.get(digest)
+        if known is not None:
+            account, csrf, expires, read = known
+            if time.monotonic() - read < SESSION_MEMORY and expires > self.now():
+                return account, csrf
+        found_session = self._read_session(digest)
+        with self._lock:
+            if found_session is None:
+                self._sessions.pop(digest, None)
+            else:
+                self._sessions[digest] = (*found_session, time.monotonic())
+        return None if found_session is None else (found_session[0], found_session[1])
+
+    def _forget(self) -> None:
+        with self._lock:
+            self._sessions.clear()
+
+    def _read_session(self, digest: str) -> tuple[Account, str, datetime] | None:
         with self.log.session() as s:
             found = s.execute(
                 select(WebSession, User)
                 .join(User, User.id == WebSession.user_id)
-                .where(WebSession.token_hash == _digest(token))
+                .where(WebSession.token_hash == digest)
             ).first()
             if found is None:
                 return None
@@ -193,9 +223,10 @@ class Users:
             if session.expires_at <= self.now() or user.disabled_at is not None:
                 s.delete(session)
                 return None
-            return _account(user), session.csrf
+            return _account(user), session.csrf, session.expires_at
 
     def end_session(self, token: str) -> None:
+        self._forget()
         with self.log.session() as s:
             row = s.scalar(select(WebSession).where(WebSession.token_hash == _digest(token)))
             if row is not None:
