@@ -107,6 +107,17 @@ def test_action_round_trip(ws: Workspace, log: CadenceLog, clock: Clock) -> None
     assert log.list_actions(owner="jonas") == []
 
 
+def test_an_action_changes_hands(log: CadenceLog) -> None:
+    item = log.add_action("Fix the MQL form", owner="maya", due="2026-11-27").item
+    moved = log.assign(item.id, "jonas")
+    assert (moved.item.owner, moved.warnings) == ("jonas", ())
+    assert log.list_actions(owner="jonas") == [moved.item]
+    assert "already jonas's" in log.assign(item.id, "jonas").warnings[0]
+    with pytest.raises(CadenceError, match="mya"):
+        log.assign(item.id, "mya")
+    assert log.list_actions(owner="jonas") == [moved.item]  # a refused change writes nothing
+
+
 def test_decision_round_trip_keeps_the_metric_value_then(log: CadenceLog, clock: Clock) -> None:
     made = log.add_decision(
         "Move 20% of paid social to webinars",

@@ -121,3 +121,21 @@ def test_a_load_by_another_process_is_seen_at_once(served: Served) -> None:
         return value
 
     assert pipeline(after) - pipeline(before) == pytest.approx(123_456.0)
+
+
+def test_the_kernel_diff_page_shows_what_changed(served: Served) -> None:
+    with Workspace.open(served.root) as ws:
+        kv = ws.kernel_versions
+        first = kv.publish("the kernel as the team wrote it", by="maya").item.version
+        path = served.root / "kernel.yaml"
+        path.write_text(path.read_text().replace(
+            "category: Accounts-payable automation", "category: AP automation"
+        ))  # fmt: skip
+        second = kv.publish("shorter category", by="maya").item.version
+    with sign_in(served, "vic") as client:
+        page = client.get("/kernel/diff", params={"a": first, "b": second})
+        missing = client.get("/kernel/diff", params={"a": 1, "b": 99})
+    assert page.status_code == 200
+    assert "Accounts-payable automation" in page.text and "AP automation" in page.text
+    assert "category" in page.text
+    assert missing.status_code == 400 and "v99" in missing.text

@@ -74,6 +74,14 @@ def test_an_editor_works_through_the_week(
     card = page.locator(".card.action", has_text="Refresh the close-faster case study")
     expect(card).to_have_count(1)
     _shot(page, artifacts, "actions")
+    card.locator("select[name=owner]").select_option("maya")  # hand it over, then back
+    card.locator("button", has_text="Assign").click()
+    expect(page.locator(".flash")).to_contain_text("is maya's")
+    card = page.locator(".card.action", has_text="Refresh the close-faster case study")
+    card.locator("select[name=owner]").select_option("priya")
+    card.locator("button", has_text="Assign").click()
+    expect(page.locator(".flash")).to_contain_text("is priya's")
+    card = page.locator(".card.action", has_text="Refresh the close-faster case study")
     card.locator("button", has_text="Done").click()
     done = page.locator(".column.done .card.action", has_text="Refresh the close-faster")
     expect(done).to_have_count(1)
@@ -99,9 +107,10 @@ def test_an_editor_works_through_the_week(
     page.set_input_files("#upload input[type=file]", str(export))
     page.click("#upload button[type=submit]")
     expect(page.locator(".flash")).to_contain_text("campaign_performance.csv")
-    expect(page.locator("table", has_text="finished").locator("tbody tr").first).to_contain_text(
-        "campaign_performance.csv"
-    )
+    loads = page.locator("h2:text-is('Loads') + table tbody tr")
+    expect(loads.first).to_contain_text("campaign_performance.csv")  # the newest load first
+    latest = page.locator("h2:text-is('Last load per source') + table")
+    expect(latest).to_contain_text("campaign_performance.csv")
     _shot(page, artifacts, "data")
 
     # accept a kernel proposal: a new kernel version is published
@@ -112,6 +121,8 @@ def test_an_editor_works_through_the_week(
     proposal.locator("button", has_text="Accept").click()
     expect(page.locator(".flash")).to_contain_text("accepted")
     expect(page.locator("h1")).to_contain_text("Kernel v")
+    expect(page.locator("h2", has_text="Conformance")).to_be_visible()
+    expect(page.locator("table", has_text="on a segment").locator("tbody tr")).to_have_count(5)
     _shot(page, artifacts, "kernel")
     with Workspace.open(served.root) as ws:
         decided = ws.kernel_versions.decisions()

@@ -322,6 +322,15 @@ class CadenceLog:
             row.status, row.done_at = "done", self.now()
             return Recorded(_action(row))
 
+    def assign(self, action_id: int, owner: str) -> Recorded[ActionItem]:
+        """Give an action to another owner (one person of team.yaml)."""
+        self.check_owner(owner)
+        with self.log.session() as s:
+            row = _get(s, Action, action_id, "action")
+            warnings = (f"action #{action_id} was already {owner}'s",) if row.owner == owner else ()
+            row.owner = owner
+            return Recorded(_action(row), warnings)
+
     def reopen(self, action_id: int, *, due: date | str | None = None) -> Recorded[ActionItem]:
         """Open a done action again, optionally with a new due date."""
         due_day = parse_day(due, "due date")

@@ -245,6 +245,15 @@ def create_action(
     return _back("/actions", f"Action #{found.item.id} recorded. {note}".strip())
 
 
+@router.post("/actions/{action_id}/assign")
+def assign_action(
+    request: Request, action_id: RowId, caller: Editor, owner: Annotated[str, Form(max_length=100)]
+) -> Response:
+    with site(request).data() as ws:
+        found = ws.cadence_log.assign(action_id, owner)
+    return _back("/actions", f"Action #{action_id} is {found.item.owner}'s.")
+
+
 @router.post("/actions/{action_id}/{verb}")
 def change_action(request: Request, action_id: RowId, verb: str, caller: Editor) -> Response:
     with site(request).data() as ws:
@@ -385,17 +394,39 @@ def decide_proposal(
 
 @router.get("/kernel", response_class=HTMLResponse)
 def kernel(request: Request, caller: Viewer, period: Period = None) -> Response:
+    from demandos.kernel.conformance import conformance, last_full_month
+
     s = site(request)
     with s.data() as ws:
         quarter = proposal_quarter(ws, period, s.today())
         versions = ws.kernel_versions.versions()
-        found = ws.kernel_proposals(quarter)
+        version = ws.specs.kernel.version
+        found = s.cached(("proposals", quarter, version), lambda: ws.kernel_proposals(quarter))
         decided = ws.kernel_versions.decisions()
         kernel_spec = ws.specs.kernel
+        fy = ws.specs.workspace.fiscal_year_start_month
+        month = last_full_month(s.today(), fiscal_year_start_month=fy)
+        fit = s.cached(
+            ("conformance", month.label, version),
+            lambda: conformance(ws.facts, ws.specs.kernel, ws.specs.channels, month),
+        )
+        people = _people(ws)
     return _page(
         request, "kernel.html", caller, kernel=kernel_spec, versions=versions[::-1],
-        proposals=found, decided=decided, quarter=quarter,
+        proposals=found, decided=decided, quarter=quarter, fit=fit, people=people,
     )  # fmt: skip
+
+
+@router.get("/kernel/diff", response_class=HTMLResponse)
+def kernel_diff(
+    request: Request,
+    caller: Viewer,
+    a: Annotated[int, Query(ge=1, le=100_000)],
+    b: Annotated[int, Query(ge=1, le=100_000)],
+) -> Response:
+    with site(request).data() as ws:
+        diff = ws.kernel_versions.diff(a, b)
+    return _page(request, "kernel_diff.html", caller, diff=diff)
 
 
 @router.post("/kernel/proposals/{proposal_id}/{verb}")
@@ -611,11 +642,16 @@ def data(request: Request, caller: Viewer) -> Response:
     from demandos.intake.quarantine import summary as quarantine
 
     with site(request).data() as ws:
-        loads = list(reversed(ws.log.loads()))[:50]
+        every = list(reversed(ws.log.loads()))
+        loads = every[:50]
+        latest: dict[str, Any] = {}
+        for load in every:
+            latest.setdefault(load.source, load)
         summary = ws.summary()
         quarantined = quarantine(ws.facts)[:200]
     return _page(
         request, "data.html", caller, loads=loads, summary=summary, quarantined=quarantined,
+        latest=sorted(latest.values(), key=lambda load: load.source),
     )  # fmt: skip
 
 
