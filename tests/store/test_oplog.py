@@ -21,16 +21,19 @@ from demandos.store.oplog import (
     _redact,
 )
 
-HEAD = "0005"  # the newest migration in store/migrations/versions
+HEAD = "0006"  # the newest migration in store/migrations/versions
 TABLES = [
     "actions",
     "alembic_version",
+    "api_tokens",
     "decisions",
     "kernel_proposal_decisions",
     "kernel_versions",
     "loads",
     "reviews",
     "sync_cursors",
+    "users",
+    "web_sessions",
     "workflow_run_steps",
     "workflow_runs",
 ]
