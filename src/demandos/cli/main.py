@@ -10,7 +10,24 @@ from typing import Annotated, Literal
 import typer
 
 from demandos import __version__
-from demandos.cli import assets, audit, cadence, distribution, kernel, render, reports, web
+from demandos.cli import (
+    assets,
+    attribution,
+    audit,
+    cadence,
+    distribution,
+    kernel,
+    render,
+    reports,
+    web,
+)
+from demandos.cli.experiment import experiment_app
+from demandos.cli.forecast import forecast
+from demandos.cli.mmm import mmm_app
+from demandos.cli.rollout import rollout
+from demandos.cli.stack import stack_app
+from demandos.cli.team import team_app
+from demandos.cli.workflow import workflow_app
 from demandos.errors import DemandosError
 from demandos.workspace import Workspace
 
@@ -280,6 +297,14 @@ app.command()(assets.assets)
 app.add_typer(cadence.action_app, name="action")
 app.add_typer(cadence.decision_app, name="decision")
 app.add_typer(kernel.kernel_app, name="kernel")
+app.add_typer(workflow_app, name="workflow")
+app.add_typer(team_app, name="team")
+app.add_typer(stack_app, name="stack")
+app.command()(rollout)
+app.add_typer(attribution.attribution_app, name="attribution")
+app.add_typer(experiment_app, name="experiment")
+app.command()(forecast)
+app.add_typer(mmm_app, name="mmm")
 cadence.review_app.command("pack")(reports.review_pack)
 app.add_typer(cadence.review_app, name="review", cls=reports.ReviewGroup)
 app.command()(web.serve)
