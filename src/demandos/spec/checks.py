@@ -496,6 +496,45 @@ def workflow_rules(specs: Specs) -> Iterator[Finding]:
             )
 
 
+@rule("experiments")
+def experiment_rules(specs: Specs) -> Iterator[Finding]:
+    """Each experiment names a person of team.yaml and a metric of metrics.yaml, its file is
+    named after its id, and the planner has what it needs (a baseline rate, or an sd)."""
+    seen: dict[str, str] = {}
+    for source in specs.experiment_sources:
+        ex, file = source.spec, source.file
+        stem = file.rsplit("/", 1)[-1].removesuffix(".yaml")
+        if ex.id in seen:
+            hint = f"{seen[ex.id]} already uses it; rename one experiment and its file"
+            yield finding(specs, file, ("id",), f"duplicate experiment id {ex.id!r}", hint)
+        seen.setdefault(ex.id, file)
+        if ex.id != stem:
+            yield finding(specs, file, ("id",),
+                          f"experiment id {ex.id!r} does not match its file name {stem!r}",
+                          f"rename the file to experiments/{ex.id}.yaml, or the id to {stem!r}",
+                          severity="warning")  # fmt: skip
+        for found in (
+            check_ref(specs, file, ("owner",), ex.owner, specs.person_ids, "person", TEAM,
+                      plural="people"),
+            check_ref(specs, file, ("metric",), ex.metric, specs.metric_ids, "metric", METRICS),
+            check_ref(specs, file, ("assignment", "program"),
+                      ex.assignment.program if ex.assignment else None,
+                      [p.id for p in specs.channels.programs], "program", CHANNELS),
+            check_ref(specs, file, ("assignment", "segment"),
+                      ex.assignment.segment if ex.assignment else None, specs.segment_ids,
+                      "segment", KERNEL),
+        ):  # fmt: skip
+            if found:
+                yield found
+        need = "baseline" if ex.kind == "conversion_rate" else "sd"
+        if getattr(ex, need) is None:
+            example = "baseline: 0.05 (the control's expected rate)" if need == "baseline" else (
+                "sd: <standard deviation of one unit's value, from past data>")  # fmt: skip
+            yield finding(specs, file, (), f"the {ex.kind} experiment has no {need}: "
+                          "`demandos experiment plan` cannot size it",
+                          f"add {example}", severity="warning")  # fmt: skip
+
+
 @rule("cadence")
 def cadence_rules(specs: Specs) -> Iterator[Finding]:
     for i, ritual in enumerate(specs.cadence.rituals):

@@ -6,8 +6,9 @@ Sections:
 - **levers**: the three metrics (all channels, or one channel's) whose gap to target weighs most
   on the month: gap × volume, where volume is the share of the month's pipeline the row stands
   for (``monthly.levers``), each with its decomposition's leading driver (``ws.explain``);
-- **experiments**: open experiments and tests — demandos has no experiment registry yet, so the
-  pack says so and lists the open actions on the levers' metrics instead;
+- **experiments**: the registry's experiments (``experiments/``, ``ws.experiments``) running,
+  ended or planned on the meeting's day, and those concluded since the month began with their
+  decision; then the open actions on the levers' metrics;
 - **actions**: the actions logged for this sprint (the ritual instance) in the operating log;
 - **criteria**: for each lever, the success criterion to design its test around: the metric,
   its value for the month, and its target for the month the test is measured on.
@@ -43,6 +44,7 @@ from demandos.reports.packs.monthly import (
     open_actions,
     shortfalls,
 )
+from demandos.spec.specs import EXPERIMENTS_DIR
 
 LEVERS = 3
 
@@ -59,7 +61,7 @@ def optimization_sprint(ctx: PackContext, period: str | None) -> Pack:
     chosen = levers(shortfalls(table), channel_shortfalls(table, channels, pipeline), LEVERS)
     _levers(out, ctx, month, chosen, pipeline)
     day = meeting.start.date() if meeting else month.end
-    _experiments(out, ctx, chosen, day)
+    _experiments(out, ctx, chosen, day, month)
     _actions(out, ctx, month)
     _criteria(out, ctx, month, chosen)
     return out
@@ -163,18 +165,38 @@ def _member_text(why: Explanation, member: str, cur: str) -> str:
     return f"; {member}'s own part: " + ", ".join(bits)
 
 
-def _experiments(out: Pack, ctx: PackContext, chosen: list[Shortfall], day: date) -> None:
+def _experiments(
+    out: Pack, ctx: PackContext, chosen: list[Shortfall], day: date, month: Period
+) -> None:
     section = out.section("experiments", "Open experiments and tests")
-    section.add(
-        Paragraph(
-            "demandos has no experiment registry yet, so open tests cannot be listed here. Log "
-            "each test as an action on its metric, linked to this sprint "
-            f"(demandos action add … --metric <id> --ritual {ctx.ritual.id}), and the next "
-            "packs follow it.",
-            "muted",
-        )
-    )
-    out.notes.append("Open experiments are not listed: demandos has no experiment registry yet.")
+    entries = ctx.ws.experiments(today=day)
+    if not (ctx.ws.root / EXPERIMENTS_DIR).is_dir():
+        section.add(Paragraph(
+            "This workspace has no experiment registry yet (no experiments/ folder). Register "
+            "each test as experiments/<id>.yaml (hypothesis, owner, metric, variants, dates, "
+            "MDE): demandos experiment plan sizes it, and conclude logs its result as a decision "
+            "that the next packs list.", "muted"))  # fmt: skip
+        out.notes.append("Open experiments are not listed: the workspace has no experiment "
+                         "registry yet (experiments/).")  # fmt: skip
+    shown = [e for e in entries if e.status != "concluded" or (
+        e.decision is not None and e.decision.made_at.date() >= month.start)]  # fmt: skip
+    if entries and not shown:
+        section.add(Paragraph(f"No experiment of the registry is open on {day}, and none was "
+                              f"concluded since {month.start}.", "muted"))  # fmt: skip
+    if shown:
+        section.add(Table(
+            ("experiment", "status", "owner", "metric", "dates", "hypothesis or decision"),
+            tuple((
+                Cell(e.spec.name or e.spec.id, sub=e.spec.id),
+                Cell(e.status, "bad" if e.status == "ended" else None),
+                Cell(person(ctx, e.spec.owner)),
+                Cell(e.spec.metric),
+                Cell(f"{e.spec.start} → {e.spec.end or 'open'}"),
+                Cell(e.decision.title if e.decision else e.spec.hypothesis),
+            ) for e in shown),
+            f"The registry on {day}: ended means past its end date without a conclusion "
+            "(demandos experiment conclude <id> logs it).",
+        ))  # fmt: skip
     if not chosen:
         return
     metrics = {s.row.metric for s in chosen}
