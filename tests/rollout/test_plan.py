@@ -270,3 +270,12 @@ def test_a_blocked_plan_names_what_blocks_the_next_phase(ready: Path, tmp_path: 
     runner = CliRunner()
     md = runner.invoke(app, ["rollout", str(root), "-f", "markdown", "--as-of", "2026-10-05"])
     assert "What blocks Rhythm (rhythm): the open tasks of Foundation" in md.output
+
+
+def test_week_one_starts_on_a_monday(ready: Path, tmp_path: Path) -> None:
+    root = _copy(ready, tmp_path)
+    edit(root, "rollout.yaml", lambda d: d.update(start_date=date(2026, 7, 9)))
+    (found,) = check_workspace(root).warnings
+    assert (found.location.file, found.field) == ("rollout.yaml", "start_date")
+    assert found.message.startswith("start_date 2026-07-09 is a Thursday")
+    assert found.hint == "start the plan on the Monday of that week: start_date: 2026-07-06"

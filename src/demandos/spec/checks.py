@@ -568,8 +568,20 @@ def store_credentials(specs: Specs) -> Iterator[Finding]:
 
 @rule("rollout")
 def rollout_rules(specs: Specs) -> Iterator[Finding]:
-    """Task ids are unique across the plan; ``done:`` names tasks of the plan, once each."""
+    """Task ids are unique across the plan; ``done:`` names tasks of the plan, once each; week 1
+    starts on a Monday, as the weeks of the reviews do."""
     plan = specs.rollout
+    if plan.start_date is not None and plan.start_date.weekday() != 0:
+        monday = plan.start_date - timedelta(days=plan.start_date.weekday())
+        yield finding(
+            specs,
+            "rollout.yaml",
+            ("start_date",),
+            f"start_date {plan.start_date} is a {plan.start_date:%A}, and weeks of the plan run "
+            "Monday to Sunday like the weekly reviews",
+            f"start the plan on the Monday of that week: start_date: {monday}",
+            severity="warning",
+        )
     tasks: dict[str, str] = {}
     for i, phase in enumerate(plan.phases):
         for j, task in enumerate(phase.tasks):
