@@ -1,6 +1,5 @@
 """The media-mix model on the simulated company: one NUTS fit per session, checked against the
-simulation's truth, saved and read back, staleness, the CLI, and the messages without a fit or
-without the extra.
+simulation's truth, saved and read back, staleness, the CLI and the optimization-sprint pack.
 
 The truth the model is held to. The simulation's ``ground_truth.csv`` gives each channel the
 pipeline of every lead whose causal channel it is — organic (baseline) leads included: a paid
@@ -18,6 +17,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -191,13 +191,29 @@ def test_cli_report_reallocate_and_chart(ws: Workspace, fit: Fit, tmp_path: Path
     assert "Expected" in out.output and "pipeline over 13 weeks" in out.output
 
 
-def test_without_a_fit_the_commands_say_how_to_fit(ws: Workspace, fit: Fit, tmp_path: Path) -> None:
+def test_the_optimization_sprint_pack_shows_the_reallocation(ws: Workspace, fit: Fit) -> None:
+    pack = ws.review("optimization_sprint", now=datetime(2026, 11, 23, 9, 0))
+    section = pack.get("budget_response")
+    text = json.dumps([getattr(b, "__dict__", str(b)) for b in section.blocks], default=str)
+    move = mmm.budget_reallocation(fit)
+    for line in move.sentences(fit.meta.currency):
+        assert line in text
+    assert "Weekly response curves" in text
+
+
+def test_without_a_fit_the_pack_and_the_commands_say_how_to_fit(
+    ws: Workspace, fit: Fit, tmp_path: Path
+) -> None:
     root = tmp_path / "copy"
     shutil.copytree(ws.root, root, ignore=shutil.ignore_patterns("mmm", "pytensor"))
-    with Workspace.open(root) as other, pytest.raises(MMMError) as err:
-        load_fit(other)
-    assert err.value.message == "no media-mix model has been fitted in this workspace"
-    assert err.value.hint == "fit one: demandos mmm fit"
+    with Workspace.open(root) as other:
+        with pytest.raises(MMMError) as err:
+            load_fit(other)
+        assert err.value.hint == "fit one: demandos mmm fit"
+        pack = other.review("optimization_sprint", now=datetime(2026, 11, 23, 9, 0))
+        text = str(pack.get("budget_response").blocks)
+        assert "no media-mix model has been fitted in this workspace" in text
+        assert "demandos mmm fit" in text
 
 
 def test_without_the_extra_demandos_says_how_to_install_it(
@@ -208,3 +224,5 @@ def test_without_the_extra_demandos_says_how_to_install_it(
     with pytest.raises(MMMError) as err:
         fit_mmm(ws)
     assert err.value.hint == "install the extra: pip install 'demandos[mmm]'"
+    pack = ws.review("optimization_sprint", now=datetime(2026, 11, 23, 9, 0))
+    assert "pip install 'demandos[mmm]'" in str(pack.get("budget_response").blocks)

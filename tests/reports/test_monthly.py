@@ -31,7 +31,14 @@ MONTH = "2026-10"  # the last full month at NOW (23 Nov 2026), the demo's last m
 SECTIONS = {
     "monthly_deep_dive": ["agenda", "tree", "focus", "trend", "breakdown", "drivers", "findings"],
     "monthly_strategy": ["agenda", "health", "budget", "feedback", "segments", "decisions"],
-    "optimization_sprint": ["agenda", "levers", "experiments", "actions", "criteria"],
+    "optimization_sprint": [
+        "agenda",
+        "levers",
+        "experiments",
+        "actions",
+        "criteria",
+        "budget_response",
+    ],
     "monthly_planning": ["agenda", "programs", "targets", "content", "capacity"],
 }
 INSTANCES = {

@@ -11,7 +11,10 @@ Sections:
   decision; then the open actions on the levers' metrics;
 - **actions**: the actions logged for this sprint (the ritual instance) in the operating log;
 - **criteria**: for each lever, the success criterion to design its test around: the metric,
-  its value for the month, and its target for the month the test is measured on.
+  its value for the month, and its target for the month the test is measured on;
+- **budget response**: the media-mix model's reallocation of the weekly paid budget (total held,
+  each channel within its cap) with the expected pipeline and its interval, and the response
+  curves — read from the fit `demandos mmm fit` saved; a pack never fits one.
 
 The month is the one looked back on (the deep-dive's month; default: the last full month); the
 meeting is the ritual's instance in the month after it, and the tests are measured on the month
@@ -24,9 +27,10 @@ from datetime import date
 
 from demandos.cadence.rhythm import ritual_instance
 from demandos.errors import CadenceError, DemandosError
+from demandos.feedback import mmm
 from demandos.metrics.decompose import Explanation
 from demandos.metrics.periods import Period
-from demandos.reports.model import Bullets, Cell, Pack, Paragraph, Table
+from demandos.reports.model import Bullets, Cell, Chart, Pack, Paragraph, Table
 from demandos.reports.numbers import fmt, fmt_change
 from demandos.reports.packs import PackContext, pack
 from demandos.reports.packs.common import (
@@ -64,6 +68,7 @@ def optimization_sprint(ctx: PackContext, period: str | None) -> Pack:
     _experiments(out, ctx, chosen, day, month)
     _actions(out, ctx, month)
     _criteria(out, ctx, month, chosen)
+    _budget(out, ctx)
     return out
 
 
@@ -319,3 +324,43 @@ def _read_at(ctx: PackContext, measured: Period) -> str:
                 continue
             return f"at the deep-dive on {meeting.start:%a %d %b %Y} ({meeting.key})"
     return f"once {measured.label} is over"
+
+
+def _budget(out: Pack, ctx: PackContext) -> None:
+    section = out.section("budget_response", "Budget response: where the next dollar goes")
+    if not mmm.available():
+        section.add(Paragraph(f"The media-mix model needs its extra: {mmm.INSTALL}, then "
+                              "demandos mmm fit.", "muted"))  # fmt: skip
+        return
+    try:
+        fit = mmm.load_fit(ctx.ws)
+    except mmm.MMMError as e:
+        section.add(Paragraph(f"{e.message}: {e.hint}.", "muted"))
+        return
+    move = mmm.budget_reallocation(fit)
+    cur = fit.meta.currency
+    if fit.stale:
+        section.add(Paragraph(f"Stale model: {fit.stale}. Refit with demandos mmm fit.", "warn"))
+    section.add(
+        Table(
+            ("channel", "now / week", "proposed / week", "shift", "pipeline / week"),
+            tuple(
+                (
+                    Cell(m.channel),
+                    Cell(fmt(m.current, "currency", cur), numeric=True),
+                    Cell(fmt(m.proposed, "currency", cur), numeric=True),
+                    Cell(f"{m.shift:+,.0f}", numeric=True),
+                    Cell(f"{m.pipeline_change:+,.0f}", numeric=True),
+                )
+                for m in move.moves
+            ),
+            f"The weekly paid budget ({fmt(move.budget, 'currency', cur)}, the last 13 weeks' "
+            f"mean) held, each channel within ±{move.max_shift:.0%}; fitted on {fit.meta.start} "
+            f"to {fit.meta.end}.",
+        )
+    )
+    section.add(Bullets(tuple(Paragraph(line) for line in move.sentences(cur))))
+    points = tuple((r.channel, f"ROI {r.roi:.1f} ({r.roi_low:.1f}-{r.roi_high:.1f})")
+                   for r in fit.contribution_rows())  # fmt: skip
+    section.add(Chart("Weekly response curves (90% band; dot: today's spend)",
+                      mmm.curve_spec(fit), points))  # fmt: skip
