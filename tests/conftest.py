@@ -15,6 +15,11 @@ from pytest_postgresql import factories
 from pytest_postgresql.executors import NoopExecutor
 from pytest_postgresql.janitor import DatabaseJanitor
 
+# pytest-xdist's workers set COLUMNS=80; the CLI's tables are tested as they print without a
+# terminal (160 columns, cli/render.py), the way a serial run sees them
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COLUMNS", None)
+
 PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
 
 

@@ -369,9 +369,10 @@ def test_demo_pack(demo: Pack, demo_ws: Workspace) -> None:
         assert t.period == "2026-W42"
         expected = engine.get(t.metric, t.filter.partition("=")[2]).value
         assert t.value == pytest.approx(expected, rel=1e-9)
-    # the demo's asset owners are names that team.yaml does not hold
+    # the demo's asset owners are people of team.yaml, shown by name
     (_, published) = _tables(demo, "calendar")
-    assert all(r[4].sub == "not in team.yaml" for r in published.rows)
+    team = {p.name for p in demo_ws.specs.team.people}
+    assert published.rows and all(r[4].text in team and not r[4].sub for r in published.rows)
 
 
 def test_renders_three_formats(demo: Pack, small: Pack, artifacts: Path) -> None:

@@ -8,6 +8,7 @@ channel and segment in the data has its spec.
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -31,7 +32,9 @@ def write_company(path: Path, params: CompanyParams, *, force: bool = False) -> 
             "currency": params.currency,
         },
     )
-    _set(path / "rollout.yaml", {"start_date": params.start})
+    # week 1 of the rollout starts on the Monday of the week the company started
+    monday = params.start - timedelta(days=params.start.weekday())
+    _set(path / "rollout.yaml", {"start_date": monday})
     return written
 
 

@@ -94,7 +94,9 @@ SALES_REPS: tuple[str, ...] = (
     "Fiona Hart", "Gabe Lindqvist", "Hana Sato", "Isaac Reed", "Jade Kim",
 )
 
-CONTENT_OWNERS: tuple[str, ...] = ("Maya Chen", "Tom Okafor", "Sara Lindqvist")
+# Asset owners, as team.yaml ids of the demo company: its content marketer, its head of demand,
+# its field and partner marketer.
+CONTENT_OWNERS: tuple[str, ...] = ("priya", "maya", "aisha")
 
 # Topics by kernel pillar, for asset titles.
 PILLAR_TOPICS: dict[str, tuple[str, ...]] = {

@@ -25,10 +25,13 @@ if TYPE_CHECKING:
     from demandos.store.facts import FactStore
     from demandos.workspace import Workspace
 
-KINDS: tuple[str, ...] = ("metric", "workflow", "step", "program", "ritual", "tool", "asset")
+KINDS: tuple[str, ...] = (
+    "metric", "workflow", "step", "program", "ritual", "tool", "production", "experiment", "asset",
+)  # fmt: skip
 """What a person can own, in the order the report lists them."""
 KIND_PLURAL = {"metric": "metrics", "workflow": "workflows", "step": "workflow steps",
                "program": "programs", "ritual": "rituals", "tool": "tools",
+               "production": "production targets", "experiment": "experiments",
                "asset": "assets"}  # fmt: skip
 
 
@@ -51,7 +54,8 @@ class OwnerRef:
 
 def owner_refs(specs: Specs) -> list[OwnerRef]:
     """Every owner the specs name: metrics, programs, rituals, workflows and their steps (a step
-    without an owner is the workflow owner's, and not listed), tools. Leading an agenda item or
+    without an owner is the workflow owner's, and not listed), tools, assets.yaml's production
+    targets and experiments. Leading an agenda item or
     attending a ritual is taking part, not owning."""
     refs = [OwnerRef("metric", m.id, m.name, m.owner, "metrics.yaml", ("metrics", i, "owner"))
             for i, m in enumerate(specs.metrics.metrics)]  # fmt: skip
@@ -67,6 +71,12 @@ def owner_refs(specs: Specs) -> list[OwnerRef]:
                  for j, s in enumerate(w.steps) if s.owner is not None]  # fmt: skip
     refs += [OwnerRef("tool", t.id, t.name, t.owner, "stack.yaml", ("tools", i, "owner"))
              for i, t in enumerate(specs.stack.tools)]  # fmt: skip
+    refs += [OwnerRef("production", t.type, f"{t.per_month:g} {t.type} a month", t.owner,
+                      "assets.yaml", ("production", i, "owner"))
+             for i, t in enumerate(specs.assets.production)]  # fmt: skip
+    refs += [OwnerRef("experiment", e.spec.id, e.spec.hypothesis, e.spec.owner, e.file,
+                      ("owner",))
+             for e in specs.experiment_sources]  # fmt: skip
     return refs
 
 
