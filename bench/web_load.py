@@ -28,11 +28,10 @@ LARGE = Path("/tmp/demandos-bench-large-seed7")
 PASSWORD = "bench-password-123"
 TODAY = "2026-11-23"
 SERVER = """
-import sys, uvicorn
-from datetime import date
-from demandos.web.app import create_app
-app = create_app(sys.argv[1], today=date.fromisoformat(sys.argv[2]))
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[3]), log_level="warning")
+import os, sys, uvicorn
+os.environ["DEMANDOS_WORKSPACE"], os.environ["DEMANDOS_TODAY"] = sys.argv[1], sys.argv[2]
+uvicorn.run("demandos.web.app:app_from_env", factory=True, workers=int(sys.argv[4]),
+            host="127.0.0.1", port=int(sys.argv[3]), log_level="warning")
 """
 
 
@@ -45,10 +44,15 @@ def _free_port() -> int:
 
 
 def _peak_rss_mb(pid: int) -> float:
+    """The peak resident memory of ``pid`` and its children (the workers), summed."""
+    total = 0.0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+            total += int(line.split()[1]) / 1024
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    for child in children.read_text().split() if children.exists() else []:
+        total += _peak_rss_mb(int(child))
+    return total
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -100,6 +104,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--period", default="2026-10")
+    parser.add_argument("--workers", type=int, default=1, help="Uvicorn worker processes")
     args = parser.parse_args()
     root = args.workspace
     if not (root / "demandos.yaml").is_file():
@@ -111,7 +116,9 @@ def main() -> None:
     _ensure_user(root)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(root), TODAY, str(port)])
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(root), TODAY, str(port), str(args.workers)]
+    )
     try:
         deadline = time.monotonic() + 300
         while True:
@@ -139,7 +146,8 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=60)
     total = sum(len(v) for v in results.values())
-    print(f"workspace {root} · {args.clients} clients · {args.seconds:.0f} s · load {load:.1f} "
+    print(f"workspace {root} · {args.workers} worker(s) · {args.clients} clients · "
+          f"{args.seconds:.0f} s · load {load:.1f} "
           f"· first read of every page {first:.1f} s · {date.today()}")  # fmt: skip
     print(f"{'path':<34} {'requests':>9} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     floor = _percentile(results["/static/app.css"], 0.95)

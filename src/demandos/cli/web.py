@@ -49,6 +49,9 @@ def serve(
     today: Annotated[
         str | None, typer.Option(help="Fix the date the app calls today (YYYY-MM-DD), for demos.")
     ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (each opens the workspace).")
+    ] = 1,
 ) -> None:
     """Serve the web app: metrics, reviews, actions, kernel, assets, data, and the REST API."""
     import uvicorn
@@ -64,7 +67,17 @@ def serve(
             highlight=False,
         )
     render.console.print(f"demandos serves {root} on http://{host}:{port}/", highlight=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+        return
+    app.state.site.close()  # each worker process opens its own
+    os.environ["DEMANDOS_WORKSPACE"] = str(root)
+    if fixed is not None:
+        os.environ["DEMANDOS_TODAY"] = fixed.isoformat()
+    uvicorn.run(
+        "demandos.web.app:app_from_env", factory=True, workers=workers, host=host, port=port,
+        log_level="warning", proxy_headers=False,
+    )  # fmt: skip
 
 
 @user_app.command("add")

@@ -245,3 +245,12 @@ def create_app(
     app.include_router(api.router)
     app.include_router(pages.router)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for Uvicorn's worker processes (`demandos serve --workers N`): the workspace and
+    the fixed day come from DEMANDOS_WORKSPACE and DEMANDOS_TODAY, set by `serve`."""
+    fixed = os.environ.get("DEMANDOS_TODAY")
+    return create_app(
+        os.environ["DEMANDOS_WORKSPACE"], today=date.fromisoformat(fixed) if fixed else None
+    )
