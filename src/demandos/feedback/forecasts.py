@@ -25,6 +25,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from importlib.util import find_spec
 from typing import Any, Literal
 
 import numpy as np
@@ -67,11 +68,7 @@ class ForecastError(DemandosError):
 
 def available() -> bool:
     """Whether the ``forecast`` extra (statsforecast) is installed."""
-    try:
-        import statsforecast  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return find_spec("statsforecast") is not None
 
 
 def require() -> None:

@@ -100,10 +100,6 @@ class Journeys:
         offsets = np.zeros(lengths.size + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         touch_keep = np.repeat(keep, self.lengths)
-
-        def per_touch(a: npt.NDArray[np.generic] | None) -> npt.NDArray[np.generic] | None:
-            return None if a is None else a[touch_keep]
-
         return replace(
             self,
             offsets=offsets,
@@ -111,10 +107,10 @@ class Journeys:
             conv=self.conv[keep],
             null=self.null[keep] if null is None else null,
             value=self.value[keep],
-            age_days=per_touch(self.age_days),  # type: ignore[arg-type]
-            lead_key=per_touch(self.lead_key),  # type: ignore[arg-type]
-            opp_key=per_touch(self.opp_key),  # type: ignore[arg-type]
-            weight=per_touch(self.weight),  # type: ignore[arg-type]
+            age_days=None if self.age_days is None else self.age_days[touch_keep],
+            lead_key=None if self.lead_key is None else self.lead_key[touch_keep],
+            opp_key=None if self.opp_key is None else self.opp_key[touch_keep],
+            weight=None if self.weight is None else self.weight[touch_keep],
         )
 
     def collapsed(self) -> tuple[IntArray, IntArray]:

@@ -277,7 +277,7 @@ def _compile_cache(ws: Workspace) -> None:
 
 
 def _build(data: WeeklyData) -> Any:
-    from pymc_extras.prior import Prior  # type: ignore[import-untyped]
+    from pymc_extras.prior import Prior
     from pymc_marketing.mmm import GeometricAdstock, LogisticSaturation
     from pymc_marketing.mmm.multidimensional import MMM
 

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from demandos.cadence.log import ActionItem, DecisionItem
-from demandos.web.app import metric_table, site
+from demandos.web.app import explanation, metric_table, site
 from demandos.web.security import Editor, Viewer, WebError
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -108,10 +108,7 @@ def metric(request: Request, metric: str, caller: Viewer, period: PeriodQuery = 
             raise WebError(404, "not_found", f"no metric {metric!r}", "GET /api/metrics lists them")
         table = metric_table(s, ws, period)
         row = table.get(metric)
-        why = s.cached(
-            ("explain", metric, table.period, s.today(), ws.specs.kernel.version),
-            lambda: ws.explain(metric, table.period, today=s.today()),
-        )
+        why = explanation(s, ws, metric, table.period)
         return {"period": table.period, "metric": _row(row), "explanation": why.as_dict()}
 
 

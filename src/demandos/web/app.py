@@ -138,6 +138,12 @@ def metric_table(s: Site, ws: Workspace, period: str | None, by: str | None = No
     return s.cached(key, lambda: ws.metrics(period, by=by, today=s.today()))
 
 
+def explanation(s: Site, ws: Workspace, metric: str, period: str) -> Any:
+    """Why ``metric`` moved in ``period`` (``ws.explain``), cached until the data changes."""
+    key = ("explain", metric, period, s.today(), ws.specs.kernel.version)
+    return s.cached(key, lambda: ws.explain(metric, period, today=s.today()))
+
+
 def site(request: Request) -> Site:
     found: Site = request.app.state.site
     return found

@@ -17,8 +17,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from demandos.errors import DemandosError
 from demandos.kernel.versions import Decided, last_quarter
 from demandos.metrics.periods import parse_period
+from demandos.spec.fields import format_duration
 from demandos.web.api import RowId
-from demandos.web.app import metric_table, site
+from demandos.web.app import explanation, metric_table, site
 from demandos.web.security import COOKIE, Caller, Editor, Viewer, WebError, current
 from demandos.workspace import Workspace
 
@@ -168,10 +169,7 @@ def metric_page(
             ("series", table.period, s.today(), version),
             lambda: compute_many(ws.facts, ws.specs, labels, today=s.today()),
         )
-        why = s.cached(
-            ("explain", metric, table.period, s.today(), version),
-            lambda: ws.explain(metric, table.period, today=s.today()),
-        )
+        why = explanation(s, ws, metric, table.period)
         breakdown = metric_table(s, ws, table.period, by).members(metric) if by else []
         people = _people(ws)
         currency = ws.specs.workspace.currency
@@ -556,18 +554,6 @@ def save_asset_form(
 # -- the rest of the operating system: workflows, channels, stack, rollout -------------------
 
 
-def _duration(value: Any) -> str:
-    """A timedelta as 3 d 4 h, 5 h 20 m or 12 m; an em dash for None."""
-    if value is None:
-        return "—"
-    minutes = int(value.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    return f"{hours} h {minutes} m" if hours else f"{minutes} m"
-
-
 @router.get("/workflows", response_class=HTMLResponse)
 def workflows(request: Request, caller: Viewer, period: Period = None) -> Response:
     from demandos.kernel.conformance import last_full_month
@@ -591,7 +577,8 @@ def workflows(request: Request, caller: Viewer, period: Period = None) -> Respon
         people = _people(ws)
     return _page(
         request, "workflows.html", caller, runs=runs, overdue=overdue, procedures=procedures,
-        flow=flow, problem=problem, people=people, month=month, duration=_duration,
+        flow=flow, problem=problem, people=people, month=month, written=format_duration,
+        span=lambda v: "—" if v is None or flow is None else flow.clock.describe(v),
     )  # fmt: skip
 
 
