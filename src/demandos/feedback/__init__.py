@@ -9,6 +9,7 @@ from demandos.feedback.attribution import (
     Row,
     attribute,
     compare,
+    run,
 )
 from demandos.feedback.heuristics import HEURISTICS, Credit, HeuristicOptions, heuristics
 from demandos.feedback.journeys import AttributionError, Journeys, from_arrays
@@ -42,5 +43,6 @@ __all__ = [
     "read_journeys",
     "read_touch_file",
     "removal_effects",
+    "run",
     "shapley",
 ]

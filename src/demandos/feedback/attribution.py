@@ -20,7 +20,10 @@ from demandos.feedback.markov import markov
 from demandos.feedback.shapley import shapley
 from demandos.feedback.sources import VALUE_OF, JourneyQuery, read_journeys
 from demandos.metrics.cohorts import LOOKBACK_DAYS
+from demandos.metrics.dimensions import KernelSpecs
 from demandos.metrics.periods import Period, current_period, parse_period
+from demandos.spec.metrics import ATTRIBUTION_MODELS
+from demandos.store.facts import FactStore
 from demandos.suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -48,6 +51,7 @@ MODELS: dict[str, ModelFn] = {name: _heuristic(name) for name in HEURISTICS}
 MODELS["markov"] = lambda j, o: markov(j, o.order, nulls=o.nulls)
 MODELS["shapley"] = lambda j, o: shapley(j, nulls=o.nulls)
 """Every attribution model by name: a function of the journeys and the options."""
+assert tuple(MODELS) == ATTRIBUTION_MODELS, "metrics.yaml names the models of this registry"
 
 
 @dataclass(frozen=True)
@@ -191,20 +195,30 @@ def compare(
     today: date | None = None,
 ) -> Comparison:
     """Every model in ``models`` (default: all) on the same journeys, side by side."""
-    names = models or tuple(MODELS)
-    for name in names:
-        _check_model(name)
     o = options or Options()
     q = _query(ws, period, today, milestone=milestone, level=level, by=by,
                lookback_days=lookback_days, touch_types=touch_types,
                weights=dict(weights or {}))  # fmt: skip
-    read = read_journeys(ws.facts, ws.specs, q, nulls=True)
+    return run(ws.facts, ws.specs, q, models or tuple(MODELS), o)
+
+
+def run(
+    facts: FactStore, specs: KernelSpecs | None, q: JourneyQuery, models: tuple[str, ...],
+    options: Options,
+) -> Comparison:  # fmt: skip
+    """``models`` on the journeys of ``q``, read once from ``facts``; ``specs`` (the kernel and
+    channels) are needed for journeys by segment or pillar only. The metrics engine's
+    ``attribution`` metrics call it period by period (``metrics/attributed.py``)."""
+    for name in models:
+        _check_model(name)
+    read = read_journeys(facts, specs, q, nulls=True)
     j = read.journeys
-    rule_based = [n for n in names if n in HEURISTICS]
-    credits = heuristics(j, o.heuristic, tuple(rule_based)) if rule_based else {}
+    rule_based = [n for n in models if n in HEURISTICS]
+    credits = heuristics(j, options.heuristic, tuple(rule_based)) if rule_based else {}
     out = []
-    for name in names:
-        credit = credits[name] if name in credits else MODELS[name](j, o)
-        label = f"markov (order {o.order})" if name == "markov" and o.order > 1 else name
+    for name in models:
+        credit = credits[name] if name in credits else MODELS[name](j, options)
+        higher = name == "markov" and options.order > 1
+        label = f"markov (order {options.order})" if higher else name
         out.append(_result(credit, q, read, label))
     return Comparison(tuple(out))

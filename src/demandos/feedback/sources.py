@@ -189,7 +189,7 @@ def _events_raw(facts: FactStore, q: JourneyQuery) -> Any:
         return conv, rest
     closed = o.close_date.cast("timestamp")
     in_period = o.is_closed & o.close_date.notnull() & (closed >= start) & (closed < end)
-    deals = o.filter(in_period).mutate(_w=o.is_won.cast("int64"))
+    deals = o.filter(in_period).mutate(_w=o.is_won.ifelse(1, 0))  # PostgreSQL casts no bool
     deals = deals.select(_key=deals.account_id, _event=deals.opp_id,
                          _start=deals.created_at - lb,
                          _end=deals.close_date.cast("timestamp") + _days(1), _conv=deals._w,
@@ -198,9 +198,11 @@ def _events_raw(facts: FactStore, q: JourneyQuery) -> Any:
     return deals.filter(deals._conv == 1), deals.filter(deals._conv == 0)
 
 
-def _touches(facts: FactStore, specs: KernelSpecs, q: JourneyQuery) -> Any:
+def _touches(facts: FactStore, specs: KernelSpecs | None, q: JourneyQuery) -> Any:
     t = facts.table("touchpoints")
     if q.by in ("segment", "pillar"):
+        if specs is None:
+            raise AttributionError(f"journeys by {q.by} need the workspace's kernel")
         kernel = KernelMap(specs.kernel, specs.channels, facts.table)
         t = kernel.add("touchpoints", t, (q.by,))
     if q.level == "person":
@@ -242,7 +244,7 @@ def _journey_rows(events: Any, touches: Any) -> Any:
 
 
 def read_journeys(
-    facts: FactStore, specs: KernelSpecs, q: JourneyQuery, *, nulls: bool = True
+    facts: FactStore, specs: KernelSpecs | None, q: JourneyQuery, *, nulls: bool = True
 ) -> ReadJourneys:
     """The journeys of ``q`` (see the module doc), non-converting ones only with ``nulls``."""
     _check_types(facts, q)

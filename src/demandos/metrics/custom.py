@@ -3,8 +3,9 @@
 A ``simple`` metric becomes components of its own (``avg`` becomes a sum and a count, so an
 average over a quarter is never an average of monthly averages). ``ratio`` and ``derived`` are
 evaluated on the values of the metrics they name, period by period and member by member.
-``conversion`` metrics are cohorts (``metrics.cohorts``); ``cumulative`` metrics are computed by
-the engine over each period's window.
+``conversion`` metrics are cohorts (``metrics.cohorts``); ``attribution`` metrics an attribution
+model's credit (``metrics.attributed``); ``cumulative`` metrics are computed by the engine over
+each period's window.
 """
 
 from __future__ import annotations
@@ -18,11 +19,19 @@ import ibis
 
 from demandos.errors import MetricError
 from demandos.kernel.mapping import dimension_columns
-from demandos.metrics.catalog import Formula, Outcome, ratio, total
+from demandos.metrics.attributed import attributed
+from demandos.metrics.catalog import Formula, Outcome, known, ratio, total
 from demandos.metrics.channels import COLUMN as CHANNEL
 from demandos.metrics.cohorts import conversion
 from demandos.metrics.components import Aggregate, Component
-from demandos.spec.metrics import ConversionCalc, DerivedCalc, Filter, RatioCalc, SimpleCalc
+from demandos.spec.metrics import (
+    AttributionCalc,
+    ConversionCalc,
+    DerivedCalc,
+    Filter,
+    RatioCalc,
+    SimpleCalc,
+)
 from demandos.store.schema import TABLES, TableSchema
 from demandos.suggest import did_you_mean
 
@@ -138,6 +147,14 @@ def conversion_formula(metric: str, calc: ConversionCalc) -> Formula:
     )
     made = ratio(converted.name, cohort.name, f"{calc.base_event}s entering the stage")
     return Formula(made.needs, made.combine, False, (converted, cohort))
+
+
+def attribution_formula(metric: str, calc: AttributionCalc) -> Formula:
+    """The credit of an ``attribution`` metric (see ``metrics.attributed``): additive, its
+    members sum to every conversion of the period; unknown when no touchpoints are loaded."""
+    comp = attributed(f"{metric}:credit", calc)
+    made = known(comp.name, "no touchpoints are loaded")
+    return Formula(made.needs, made.combine, True, (comp,))
 
 
 Evaluate = Callable[[Mapping[str, float]], Outcome]

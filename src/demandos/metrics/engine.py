@@ -34,6 +34,7 @@ from demandos.metrics.components import (
 )
 from demandos.metrics.custom import (
     Evaluate,
+    attribution_formula,
     conversion_formula,
     reference_formula,
     simple_formula,
@@ -45,6 +46,7 @@ from demandos.spec.channels import ChannelsSpec
 from demandos.spec.kernel import KernelSpec
 from demandos.spec.metrics import (
     BUILTIN_CATALOG,
+    AttributionCalc,
     ConversionCalc,
     CumulativeCalc,
     DerivedCalc,
@@ -119,6 +121,8 @@ def _plan(metric: Metric) -> _Plan:
         return _Plan(metric, formula=simple_formula(metric.id, calc))
     if isinstance(calc, ConversionCalc):
         return _Plan(metric, formula=conversion_formula(metric.id, calc))
+    if isinstance(calc, AttributionCalc):
+        return _Plan(metric, formula=attribution_formula(metric.id, calc))
     if isinstance(calc, CumulativeCalc):
         return _Plan(metric, refs=(calc.metric,), cumulative=calc)
     if isinstance(calc, RatioCalc | DerivedCalc):

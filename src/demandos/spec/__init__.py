@@ -19,7 +19,9 @@ from demandos.spec.kernel import (
 )
 from demandos.spec.loader import load_specs, load_specs_or_raise
 from demandos.spec.metrics import (
+    ATTRIBUTION_MODELS,
     BUILTIN_METRICS,
+    AttributionCalc,
     ConversionCalc,
     CumulativeCalc,
     DerivedCalc,
@@ -42,9 +44,11 @@ from demandos.spec.workspace import StoreSettings, WorkspaceSpec
 from demandos.spec.yamlio import dump_yaml
 
 __all__ = [
+    "ATTRIBUTION_MODELS",
     "BUILTIN_METRICS",
     "SPEC_FILES",
     "AgendaItem",
+    "AttributionCalc",
     "CadenceSpec",
     "Channel",
     "ChannelsSpec",

@@ -1,7 +1,8 @@
 """``metrics.yaml``: the metric tree — tier, parent, owner, target and how each is calculated.
 
 A metric is either one of the built-in formulas (``builtin: der``, see ``BUILTIN_METRICS``) or a
-custom ``calculation`` discriminated by ``type``: simple, ratio, derived, cumulative, conversion.
+custom ``calculation`` discriminated by ``type``: simple, ratio, derived, cumulative, conversion,
+attribution.
 """
 
 from __future__ import annotations
@@ -306,8 +307,60 @@ class ConversionCalc(SpecModel):
         return self
 
 
+ATTRIBUTION_MODELS: tuple[str, ...] = (
+    "first", "last", "linear", "time_decay", "position", "w_shaped", "full_path", "markov",
+    "shapley",
+)  # fmt: skip
+"""The attribution models an ``attribution`` metric can name (``demandos.feedback.MODELS``)."""
+Milestone = Literal["lead", "mql", "opportunity", "won"]
+
+
+class AttributionCalc(SpecModel):
+    """A milestone's conversions or value credited to channels, programs, segments or pillars by
+    an attribution model: pipeline by Markov credit, won deals by W-shaped credit (the members
+    add up to the total: every conversion in the period, those without a touch as
+    ``(unassigned)``)."""
+
+    type: Literal["attribution"] = Field(description="attribution: model credit of a milestone")
+    model: str = Field("markov", description="attribution model, e.g. markov, shapley, w_shaped")
+    milestone: Milestone = Field("opportunity", description="lead, mql, opportunity or won")
+    measure: Literal["value", "conversions"] = Field(
+        "value", description="value (pipeline, revenue) or conversions credited"
+    )
+    level: Literal["person", "account"] = Field("account", description="journeys of whom")
+    lookback_days: int = Field(90, ge=1, description="days of touches before the milestone")
+    order: int = Field(1, ge=1, le=3, description="Markov chain order")
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, model: str) -> str:
+        if model not in ATTRIBUTION_MODELS:
+            raise spec_error(
+                f"{model!r} is not an attribution model",
+                did_you_mean(model, ATTRIBUTION_MODELS)
+                or f"use one of {', '.join(ATTRIBUTION_MODELS)}",
+            )
+        return model
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AttributionCalc:
+        if self.measure == "value" and self.milestone in ("lead", "mql"):
+            raise spec_error(
+                f"{self.milestone} carries no value to credit",
+                "use measure: conversions, or milestone: opportunity (pipeline) or won (revenue)",
+            )
+        if self.level == "person" and self.milestone in ("opportunity", "won"):
+            raise spec_error(
+                f"{self.milestone} journeys are account journeys",
+                "use level: account (the buying committee's touches)",
+            )
+        if self.order > 1 and self.model != "markov":
+            raise spec_error(f"order {self.order} is for the markov model only", "drop `order:`")
+        return self
+
+
 Calculation = Annotated[
-    SimpleCalc | RatioCalc | DerivedCalc | CumulativeCalc | ConversionCalc,
+    SimpleCalc | RatioCalc | DerivedCalc | CumulativeCalc | ConversionCalc | AttributionCalc,
     Field(discriminator="type"),
 ]
 
@@ -358,7 +411,8 @@ class Metric(SpecModel):
             else:
                 guess = closest(self.id, BUILTIN_METRICS)
                 hint = (f"add `builtin: {guess}`, or " if guess else "add ") + (
-                    "`calculation:` with a type: simple, ratio, derived, cumulative or conversion"
+                    "`calculation:` with a type: simple, ratio, derived, cumulative, conversion or "
+                    "attribution"
                 )
             raise spec_error(f"metric {self.id!r} has no formula", hint)
         return self
