@@ -29,7 +29,16 @@ pytestmark = pytest.mark.slow
 
 MONTH = "2026-10"  # the last full month at NOW (23 Nov 2026), the demo's last month of data
 SECTIONS = {
-    "monthly_deep_dive": ["agenda", "tree", "focus", "trend", "breakdown", "drivers", "findings"],
+    "monthly_deep_dive": [
+        "agenda",
+        "tree",
+        "focus",
+        "trend",
+        "breakdown",
+        "drivers",
+        "attribution",
+        "findings",
+    ],
     "monthly_strategy": ["agenda", "health", "budget", "feedback", "segments", "decisions"],
     "optimization_sprint": [
         "agenda",
@@ -154,6 +163,47 @@ def _row(metric: str, member: str | None, value: float | None, *, target: float 
         member=member, value=value, state="ok" if value is not None else "no_data",
         target=target, additive=additive,
     )  # fmt: skip
+
+
+def test_attribution_is_the_models_credit_and_cac_by_source_by_hand(
+    packs: dict[str, Pack], ws: Workspace
+) -> None:
+    pack = packs["monthly_deep_dive"]
+    models = ("first", "last", "linear", "w_shaped", "markov", "shapley")
+    compared = ws.attribution_compare(models=models, period=MONTH)
+    pipeline = _table(pack, "attribution", 0)
+    assert pipeline.columns == ("channel", *models)
+    credit = {a.model: {r.member: r.value for r in a.rows} for a in compared.models}
+    shown = [row for row in pipeline.rows if row[0].text != "no touch in the window"]
+    assert [row[0].text for row in shown] == sorted(
+        credit["markov"], key=lambda m: (-credit["markov"][m], m)
+    )
+    for row in shown:
+        for i, model in enumerate(models, start=1):
+            assert row[i].text == fmt(credit[model][row[0].text], "currency")
+    for model in models:  # each model's column adds up to the month's pipeline
+        assert sum(credit[model].values()) + compared.models[0].unattributed_value == (
+            pytest.approx(compared.models[0].value)
+        )
+    won = ws.attribution("markov", milestone="won", period=MONTH)
+    revenue = _table(pack, "attribution", 1)
+    s = ws.facts.table("spend")
+    media = {
+        r["channel"]: r["amount"]
+        for r in s.filter((s.date >= date(2026, 10, 1)) & (s.date < date(2026, 11, 1)))
+        .group_by("channel").aggregate(amount=s.amount.sum()).to_pyarrow().to_pylist()
+    }  # fmt: skip
+    cac = _column(revenue, "CAC by source")
+    checked = 0
+    for r in won.rows:
+        (row,) = [row for row in revenue.rows if row[0].text == r.member]
+        expected = media[r.member] / r.conversions if media.get(r.member) else None
+        assert row[cac].text == fmt(expected, "currency")
+        assert row[_column(revenue, "influenced")].text == fmt(r.influenced, "currency")
+        checked += expected is not None
+    assert checked >= 3  # the paid channels
+    text = _text(pack, "attribution")
+    assert "Markov credits" in text and "last touch gives it" in text
 
 
 def test_rankings_on_a_small_table() -> None:

@@ -25,7 +25,7 @@ def qbr(demo_ws: Workspace) -> Pack:
 def test_sections_and_default_quarter(qbr: Pack) -> None:
     assert qbr.period == "2026-Q3" and qbr.instance == "qbr 2026-Q4"
     assert [s.id for s in qbr.sections] == [
-        "agenda", "north_star", "plan", "health", "next_quarter", "decisions",
+        "agenda", "north_star", "plan", "health", "attribution", "next_quarter", "decisions",
     ]  # fmt: skip
     assert all(s.blocks for s in qbr.sections)
 
@@ -41,6 +41,21 @@ def test_numbers_equal_the_engine(qbr: Pack, demo_ws: Workspace) -> None:
         assert t.value == (pytest.approx(expected, rel=1e-9) if expected is not None else None), t
     weeks = {t.period for t in qbr.traced if "-W" in t.period}
     assert len(weeks) == 13
+
+
+def test_attribution_credits_the_quarter(qbr: Pack, demo_ws: Workspace) -> None:
+    (pipeline, revenue) = [b for g in qbr.get("attribution").blocks
+                           for b in getattr(g, "blocks", (g,)) if isinstance(b, Table)]  # fmt: skip
+    markov = demo_ws.attribution("markov", period="2026-Q3")
+    column = pipeline.columns.index("markov")
+    shown = {row[0].text: row[column].text for row in pipeline.rows}
+    assert shown == {r.member: fmt(r.value, "currency") for r in markov.rows} | (
+        {"no touch in the window": fmt(markov.unattributed_value, "currency")}
+        if markov.unattributed
+        else {}
+    )
+    won = demo_ws.attribution("markov", milestone="won", period="2026-Q3")
+    assert len(revenue.rows) == len(won.rows) and won.conversions > 0
 
 
 def test_health_indicators_are_the_health_report(qbr: Pack, demo_ws: Workspace) -> None:

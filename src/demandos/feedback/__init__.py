@@ -10,13 +10,21 @@ from demandos.feedback.attribution import (
     attribute,
     compare,
     run,
+    run_many,
 )
 from demandos.feedback.heuristics import HEURISTICS, Credit, HeuristicOptions, heuristics
 from demandos.feedback.journeys import AttributionError, Journeys, from_arrays
 from demandos.feedback.markov import Chain, fit, markov, removal_effects
 from demandos.feedback.raw import read_touch_file
 from demandos.feedback.shapley import shapley
-from demandos.feedback.sources import DIMENSIONS, LEVELS, MILESTONES, JourneyQuery, read_journeys
+from demandos.feedback.sources import (
+    DIMENSIONS,
+    LEVELS,
+    MILESTONES,
+    JourneyQuery,
+    read_journeys,
+    read_many,
+)
 
 __all__ = [
     "DIMENSIONS",
@@ -41,8 +49,10 @@ __all__ = [
     "heuristics",
     "markov",
     "read_journeys",
+    "read_many",
     "read_touch_file",
     "removal_effects",
     "run",
+    "run_many",
     "shapley",
 ]

@@ -9,7 +9,7 @@ exact Markov chain of order 1-3 (``feedback/markov.py``) and Shapley (``feedback
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ from demandos.feedback.heuristics import HEURISTICS, Credit, HeuristicOptions, h
 from demandos.feedback.journeys import AttributionError, Journeys
 from demandos.feedback.markov import markov
 from demandos.feedback.shapley import shapley
-from demandos.feedback.sources import VALUE_OF, JourneyQuery, read_journeys
+from demandos.feedback.sources import VALUE_OF, JourneyQuery, read_many
 from demandos.metrics.cohorts import LOOKBACK_DAYS
 from demandos.metrics.dimensions import KernelSpecs
 from demandos.metrics.periods import Period, current_period, parse_period
@@ -207,18 +207,29 @@ def run(
     options: Options,
 ) -> Comparison:  # fmt: skip
     """``models`` on the journeys of ``q``, read once from ``facts``; ``specs`` (the kernel and
-    channels) are needed for journeys by segment or pillar only. The metrics engine's
-    ``attribution`` metrics call it period by period (``metrics/attributed.py``)."""
+    channels) are needed for journeys by segment or pillar only."""
+    return run_many(facts, specs, [q], models, options)[0]
+
+
+def run_many(
+    facts: FactStore, specs: KernelSpecs | None, queries: Sequence[JourneyQuery],
+    models: tuple[str, ...], options: Options,
+) -> list[Comparison]:  # fmt: skip
+    """:func:`run` for queries that differ in their period only, their journeys read with one
+    query: the metrics engine's ``attribution`` metrics ask for their periods together
+    (``metrics/attributed.py``)."""
     for name in models:
         _check_model(name)
-    read = read_journeys(facts, specs, q, nulls=True)
-    j = read.journeys
-    rule_based = [n for n in models if n in HEURISTICS]
-    credits = heuristics(j, options.heuristic, tuple(rule_based)) if rule_based else {}
     out = []
-    for name in models:
-        credit = credits[name] if name in credits else MODELS[name](j, options)
-        higher = name == "markov" and options.order > 1
-        label = f"markov (order {options.order})" if higher else name
-        out.append(_result(credit, q, read, label))
-    return Comparison(tuple(out))
+    for q, read in zip(queries, read_many(facts, specs, queries, nulls=True), strict=True):
+        j = read.journeys
+        rule_based = [n for n in models if n in HEURISTICS]
+        credits = heuristics(j, options.heuristic, tuple(rule_based)) if rule_based else {}
+        results = []
+        for name in models:
+            credit = credits[name] if name in credits else MODELS[name](j, options)
+            higher = name == "markov" and options.order > 1
+            label = f"markov (order {options.order})" if higher else name
+            results.append(_result(credit, q, read, label))
+        out.append(Comparison(tuple(results)))
+    return out

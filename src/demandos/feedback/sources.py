@@ -32,7 +32,8 @@ its asset's (else its program's) pillar (``kernel.mapping``); a touch that has n
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ibis
@@ -239,30 +240,55 @@ def _journey_rows(events: Any, touches: Any) -> Any:
         _event=j._event.cast("string"), _conv=j._conv, _value=j._value, _ts=j._ts, _tid=j._tid,
         _member=j._member, _type=j._type, _age=age,
         _lead_key=j._lead.notnull() & (j._ts <= j._lead),
-        _opp_key=j._opp.notnull() & (j._ts < j._opp),
-    ).order_by("_conv", "_event", "_ts", "_tid")  # fmt: skip
+        _opp_key=j._opp.notnull() & (j._ts < j._opp), _q=j._q,
+    ).order_by("_q", "_conv", "_event", "_ts", "_tid")  # fmt: skip
 
 
 def read_journeys(
     facts: FactStore, specs: KernelSpecs | None, q: JourneyQuery, *, nulls: bool = True
 ) -> ReadJourneys:
     """The journeys of ``q`` (see the module doc), non-converting ones only with ``nulls``."""
-    _check_types(facts, q)
-    conv, rest = _events(facts, q)
-    touches = _touches(facts, specs, q)
-    events = conv.union(rest) if nulls else conv
-    rows: pa.Table = _journey_rows(events, touches).to_pyarrow()
-    totals = conv.aggregate(n=conv._conv.count(), v=conv._value.sum()).to_pyarrow()
-    n_conv = float(totals.column("n")[0].as_py() or 0)
-    v_conv = float(totals.column("v")[0].as_py() or 0.0)
-    journeys = _to_journeys(rows, q)
-    influenced, sourced = _influence(rows, journeys) if q.milestone == "won" else (None, None)
-    return ReadJourneys(
-        journeys, n_conv, v_conv,
-        unattributed=n_conv - journeys.total_conversions,
-        unattributed_value=v_conv - journeys.total_value,
-        influenced=influenced, sourced=sourced,
-    )  # fmt: skip
+    return read_many(facts, specs, [q], nulls=nulls)[0]
+
+
+def read_many(
+    facts: FactStore, specs: KernelSpecs | None, queries: Sequence[JourneyQuery], *,
+    nulls: bool = True,
+) -> list[ReadJourneys]:  # fmt: skip
+    """The journeys of several queries that differ in their period only, read with one query
+    (the metrics engine asks for a metric's periods together)."""
+    first = queries[0]
+    if any(replace(q, period=first.period) != first for q in queries):
+        raise ValueError("read_many reads queries that differ in their period only")
+    _check_types(facts, first)
+    convs, events = [], []
+    for i, q in enumerate(queries):
+        conv, rest = _events(facts, q)
+        conv = conv.mutate(_q=ibis.literal(i))
+        convs.append(conv)
+        events.append(conv.union(rest.mutate(_q=ibis.literal(i))) if nulls else conv)
+    touches = _touches(facts, specs, first)
+    rows: pa.Table = _journey_rows(ibis.union(*events), touches).to_pyarrow()
+    conv_all = ibis.union(*convs)
+    totals = conv_all.group_by(conv_all._q).aggregate(
+        n=conv_all._conv.count(), v=conv_all._value.sum()
+    ).to_pyarrow().to_pylist()  # fmt: skip
+    by_query = {t["_q"]: (float(t["n"] or 0), float(t["v"] or 0.0)) for t in totals}
+    index = rows.column("_q").to_numpy(zero_copy_only=False) if rows.num_rows else np.zeros(0)
+    bounds = np.searchsorted(index, np.arange(len(queries) + 1))
+    out = []
+    for i, q in enumerate(queries):
+        part = rows.slice(int(bounds[i]), int(bounds[i + 1] - bounds[i]))
+        n_conv, v_conv = by_query.get(i, (0.0, 0.0))
+        journeys = _to_journeys(part, q)
+        influenced, sourced = _influence(part, journeys) if q.milestone == "won" else (None, None)
+        out.append(ReadJourneys(
+            journeys, n_conv, v_conv,
+            unattributed=n_conv - journeys.total_conversions,
+            unattributed_value=v_conv - journeys.total_value,
+            influenced=influenced, sourced=sourced,
+        ))  # fmt: skip
+    return out
 
 
 def _influence(rows: pa.Table, j: Journeys) -> tuple[FloatArray, FloatArray]:

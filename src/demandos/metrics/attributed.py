@@ -39,7 +39,7 @@ class Attributed(Component):
     calc: AttributionCalc | None = None
 
     def fetch(self, facts: FactStore, periods: Sequence[Period], by: str | None) -> Series:
-        from demandos.feedback.attribution import Options, run  # feedback reads the metrics
+        from demandos.feedback.attribution import Options, run_many  # feedback reads metrics
         from demandos.feedback.sources import NONE_LABEL, JourneyQuery
 
         store, specs = _unwrapped(facts)
@@ -47,11 +47,15 @@ class Attributed(Component):
             return {None: [None] * len(periods)}  # no touches: unknown, not zero
         assert self.calc is not None
         c, value = self.calc, self.calc.measure == "value"
+        queries = [
+            JourneyQuery(period=p, milestone=c.milestone, level=c.level, by=by or "channel",
+                         lookback_days=c.lookback_days)
+            for p in periods
+        ]  # fmt: skip
+        results = run_many(store, specs, queries, (c.model,), Options(order=c.order))
         out: Series = {}
-        for i, p in enumerate(periods):
-            q = JourneyQuery(period=p, milestone=c.milestone, level=c.level, by=by or "channel",
-                             lookback_days=c.lookback_days)  # fmt: skip
-            a = run(store, specs, q, (c.model,), Options(order=c.order)).models[0]
+        for i, result in enumerate(results):
+            a = result.models[0]
             missed = a.unattributed_value if value else a.unattributed
             credit = {UNASSIGNED: missed} if missed else {}
             for row in a.rows:

@@ -12,6 +12,8 @@ Sections:
 - **breakdown**: the focus by channel and by ICP segment;
 - **drivers**: why it moved on the month before (``ws.explain``: its drivers and, by channel,
   each channel's rate and mix effects);
+- **attribution**: the month's pipeline by channel under six attribution models side by side,
+  won revenue with its influence, source and CAC by source (``packs.attribution``);
 - **findings**: what the numbers say, in sentences, for the strategy session.
 
 The month is the one looked back on (default: the last full month); the meeting is the ritual's
@@ -36,6 +38,7 @@ from demandos.reports.model import (
 )
 from demandos.reports.numbers import fmt, fmt_change
 from demandos.reports.packs import PackContext, pack
+from demandos.reports.packs.attribution import attribution_section
 from demandos.reports.packs.common import (
     agenda,
     gap,
@@ -104,6 +107,7 @@ def monthly_deep_dive(ctx: PackContext, period: str | None) -> Pack:
         findings += _trend(out, ctx, m, focus)
         findings += _breakdown(out, ctx, m, focus)
         findings += _drivers(out, ctx, m, focus)
+    attribution_section(out, ctx, month)
     _findings(out, ctx, m, focus, findings)
     return out
 
@@ -334,7 +338,8 @@ def _drivers(out: Pack, ctx: PackContext, m: _Month, focus: Focus) -> list[Parag
         Paragraph(
             "The decomposition splits the change on the month before into its drivers (Shapley "
             "parts that add up to the change) and, by channel, into each channel's own rate and "
-            "its share (mix). Multi-touch attribution is not in demandos yet.",
+            "its share (mix); the attribution section credits the month's pipeline and revenue "
+            "to the channels whose touches drove it.",
             "muted",
         )
     )

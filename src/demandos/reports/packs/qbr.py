@@ -3,9 +3,10 @@
 Sections: the agenda; the north star for the quarter against target, the previous quarter and
 the same quarter last year, with its 13 weekly values; every metric of the tree against plan;
 system health (``metrics.health``: efficiency trend, predictability, compounding, campaign
-dependence); the metrics off target for the quarter; the decisions of the quarter. The period is
-the quarter reviewed (default: the last full one); the meeting is the ritual's instance in the
-quarter after it.
+dependence); what drove the quarter's pipeline and revenue by channel under every attribution
+model (``packs.attribution``); the metrics off target for the quarter; the decisions of the
+quarter. The period is the quarter reviewed (default: the last full one); the meeting is the
+ritual's instance in the quarter after it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from demandos.reports.model import (
 )
 from demandos.reports.numbers import fmt, fmt_change, fmt_ratio
 from demandos.reports.packs import PackContext, pack
+from demandos.reports.packs.attribution import attribution_section
 from demandos.reports.packs.common import (
     agenda,
     good,
@@ -145,6 +147,7 @@ def qbr(ctx: PackContext, period: str | None) -> Pack:
     )
 
     _health(out, health)
+    attribution_section(out, ctx, quarter)
 
     _next_quarter(out, ctx, quarter)
     _decisions(out, ctx, quarter)
