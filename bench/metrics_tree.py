@@ -135,8 +135,21 @@ def forget_kept(root: Path) -> None:
         shutil.rmtree(root / ".demandos" / "facts" / folder, ignore_errors=True)
 
 
+def compared_specs(specs: Any) -> Any:
+    """``specs`` with only the metrics the pandas baseline implements (``FORMULAS``): the tree
+    both sides compute. The others (revenue influenced, the attribution metrics and what reads
+    them) are timed on the demandos side only, as the full tree against the compared one."""
+    import dataclasses
+
+    from demandos.spec.metrics import MetricsSpec
+
+    kept = tuple(m for m in specs.metrics.metrics if m.id in FORMULAS)
+    return dataclasses.replace(specs, metrics=MetricsSpec(metrics=kept))
+
+
 def case_demandos(root: Path, weeks: list[str], today: date, repeat: int) -> tuple[Runs, list[Row]]:
-    """``repeat`` + 1 runs: the first one reads the snapshot as its first reader does."""
+    """``repeat`` + 1 runs of the compared tree (the first one reads the snapshot as its first
+    reader does), then ``repeat`` runs of the full tree of metrics.yaml."""
     from demandos.metrics import compute_many
     from demandos.metrics.cohorts import keep_derived
     from demandos.workspace import Workspace
@@ -147,16 +160,19 @@ def case_demandos(root: Path, weeks: list[str], today: date, repeat: int) -> tup
         t, c = time.perf_counter(), _cpu()
         keep_derived(facts)
         runs = [(time.perf_counter() - t, _cpu() - c)]
-    for _ in range(repeat + 1):
+    for full in [False] * (repeat + 1) + [True] * repeat:
         with Workspace.open(root) as ws:
             facts = ws.facts  # opens the store: a DuckDB connection and the snapshot's views
+            specs = ws.specs if full else compared_specs(ws.specs)
             t, c = time.perf_counter(), _cpu()
-            tables = compute_many(facts, ws.specs, weeks, by="channel", today=today)
+            tables = compute_many(facts, specs, weeks, by="channel", today=today)
             runs.append((time.perf_counter() - t, _cpu() - c))
+            if not full:
+                compared = tables
     rows = [
         {"period": r.period, "metric": r.metric, "member": r.member}
         | {f: getattr(r, f) for f in FIELDS}
-        for table in tables
+        for table in compared
         for r in table.rows
     ]
     return runs, rows
@@ -528,10 +544,8 @@ def _num(value: float) -> float | None:
 def case_pandas(root: Path, weeks: list[str], today: date, repeat: int) -> tuple[Runs, list[Row]]:
     from demandos.spec import load_specs_or_raise
 
-    specs = load_specs_or_raise(root)
+    specs = compared_specs(load_specs_or_raise(root))
     metrics = [(m.id, not m.dimensions or "channel" in m.dimensions) for m in specs.metrics.metrics]
-    missing = [m for m, _ in metrics if m not in FORMULAS]
-    assert not missing, f"the pandas baseline lacks {missing}"
     runs = []
     for _ in range(repeat):
         t, c = time.perf_counter(), _cpu()
@@ -617,6 +631,8 @@ def main() -> None:
         mine, theirs = (json.loads((Path(tmp) / f).read_text()) for f in ("d.json", "p.json"))
     kept = ours["runs"].pop(0)  # keeping the deal touches, as a load does
     first = ours["runs"].pop(0)  # the snapshot's first reader: it computes the summaries
+    full = ours["runs"][args.repeat :]  # the whole tree of metrics.yaml
+    ours["runs"] = ours["runs"][: args.repeat]
     checked, bad = compare(mine, theirs)
     if bad:
         print(f"demandos and pandas disagree on {len(bad)} values, e.g.:")
@@ -647,6 +663,16 @@ def main() -> None:
     print(
         f"demandos as the snapshot's first reader (table summaries computed, then kept): "
         f"{first[0]:.2f} s wall, {first[1]:.2f} s CPU ({best_b / first[0]:.1f}x pandas' best)"
+    )
+    from demandos.spec import load_specs_or_raise
+
+    extra = [m.id for m in load_specs_or_raise(root).metrics.metrics if m.id not in FORMULAS]
+    best_full = min(w for w, _ in full)
+    print(
+        f"the full tree ({', '.join(extra)} as well; demandos only): best "
+        f"{best_full:.2f} s wall, runs "
+        + ", ".join(f"{w:.2f}/{c:.2f}" for w, c in full)
+        + f"; {best_full / best_d:.1f}x the compared tree"
     )
     met = best_b / best_d >= 5 and best_d < 10 and ours["peak_mb"] < 4096
     print("targets (≥5x pandas, <10 s, <4 GB):", "met" if met else "NOT met")

@@ -15,9 +15,16 @@ from pathlib import Path
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` (creating its folder): readers see the old file or the new."""
+    """Write ``data`` to ``path`` (creating its folder): readers see the old file or the new.
+
+    A path that is not a regular file (``/dev/null``, a named pipe) is written to as it is: a
+    rename would replace the device or pipe with a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    if path.exists() and not path.is_file():
+        with path.open("wb") as f:
+            f.write(raw)
+        return
     tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with tmp.open("wb") as f:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime, time
 from typing import Any
 
 import ibis
@@ -114,15 +115,12 @@ class ReadJourneys:
     sourced: FloatArray | None = None
 
 
-def _ts(d: Any) -> Any:
-    return ibis.literal(d).cast("timestamp")
-
-
 def _days(n: int) -> Any:
     return ibis.interval(days=n)
 
 
 _EVENT_TYPES = {
+    "_q": "int64",
     "_key": "string",
     "_event": "string",
     "_start": "timestamp",
@@ -139,15 +137,29 @@ def _typed(t: Any) -> Any:
     return t.select(**{c: t[c].cast(typ) for c, typ in _EVENT_TYPES.items()})
 
 
-def _events(facts: FactStore, q: JourneyQuery) -> Any:
-    conv, rest = _events_raw(facts, q)
+def _events(facts: FactStore, q: JourneyQuery, periods: Any) -> Any:
+    conv, rest = _events_raw(facts, q, periods)
     return _typed(conv), _typed(rest)
 
 
-def _events_raw(facts: FactStore, q: JourneyQuery) -> Any:
-    """``_key, _event, _start, _end, _conv, _value, _lead, _opp`` per journey (converting and
-    not); ``_lead``/``_opp`` when the lead and the opportunity were created (null: never)."""
-    start, end, lb = _ts(q.period.start), _ts(q.period.end), _days(q.lookback_days)
+def _periods(queries: Sequence[JourneyQuery]) -> Any:
+    """``_q, _ps, _pe``: each query's index and its period's start and end, as a table the
+    events join, so that the events of any number of periods are one query of one size."""
+    return ibis.memtable(
+        {
+            "_q": list(range(len(queries))),
+            "_ps": [datetime.combine(q.period.start, time()) for q in queries],
+            "_pe": [datetime.combine(q.period.end, time()) for q in queries],
+        },
+        schema={"_q": "int64", "_ps": "timestamp", "_pe": "timestamp"},
+    )
+
+
+def _events_raw(facts: FactStore, q: JourneyQuery, periods: Any) -> Any:
+    """``_q, _key, _event, _start, _end, _conv, _value, _lead, _opp`` per journey (converting
+    and not) of each period of ``periods``; ``_lead``/``_opp`` when the lead and the opportunity
+    were created (null: never)."""
+    lb, pr = _days(q.lookback_days), periods
     null_ts = ibis.null("timestamp")
     p = facts.table("people")
     if q.milestone in _STAGE:
@@ -159,43 +171,50 @@ def _events_raw(facts: FactStore, q: JourneyQuery) -> Any:
             ent = a.group_by(_key=a.account_id).aggregate(
                 _at=a[_STAGE[q.milestone]].min(), _lead=a.lead_at.min()
             )
-        conv = ent.filter(ent._at >= start, ent._at < end)
-        conv = conv.select(_key=conv._key, _event=conv._key, _start=conv._at - lb, _end=conv._at,
-                           _conv=ibis.literal(1), _value=ibis.literal(0.0), _lead=conv._lead,
-                           _opp=null_ts)  # fmt: skip
-        rest = ent.filter(ent._at.isnull() | (ent._at >= end))
-        rest = rest.select(_key=rest._key, _event=rest._key, _start=end - lb, _end=end,
-                           _conv=ibis.literal(0), _value=ibis.literal(0.0), _lead=rest._lead,
-                           _opp=null_ts)  # fmt: skip
+        conv = ent.join(pr, [ent._at >= pr._ps, ent._at < pr._pe])
+        conv = conv.select(_q=conv._q, _key=conv._key, _event=conv._key, _start=conv._at - lb,
+                           _end=conv._at, _conv=ibis.literal(1), _value=ibis.literal(0.0),
+                           _lead=conv._lead, _opp=null_ts)  # fmt: skip
+        rest = ent.join(pr, [ent._at.isnull() | (ent._at >= pr._pe)])
+        rest = rest.select(_q=rest._q, _key=rest._key, _event=rest._key, _start=rest._pe - lb,
+                           _end=rest._pe, _conv=ibis.literal(0), _value=ibis.literal(0.0),
+                           _lead=rest._lead, _opp=null_ts)  # fmt: skip
         return conv, rest
     a = p.filter(p.account_id.notnull())
     leads = a.group_by(_lk=a.account_id).aggregate(_lead=a.lead_at.min())
     o = facts.table("opportunities")
     o = o.filter(o.account_id.notnull())
     o = o.left_join(leads, o.account_id == leads._lk)
-    amount = o.amount.fill_null(0.0).cast("float64")
+    o = o.mutate(_amount=o.amount.fill_null(0.0).cast("float64"),
+                 _closed=o.close_date.cast("timestamp"))  # fmt: skip
     if q.milestone == "opportunity":
-        conv = o.filter(o.created_at >= start, o.created_at < end)
-        conv = conv.select(_key=conv.account_id, _event=conv.opp_id,
+        conv = o.join(pr, [o.created_at >= pr._ps, o.created_at < pr._pe])
+        conv = conv.select(_q=conv._q, _key=conv.account_id, _event=conv.opp_id,
                            _start=conv.created_at - lb, _end=conv.created_at, _conv=ibis.literal(1),
-                           _value=amount, _lead=conv._lead, _opp=conv.created_at)  # fmt: skip
+                           _value=conv._amount, _lead=conv._lead,
+                           _opp=conv.created_at)  # fmt: skip
         t = facts.table("touchpoints")
-        touched = t.filter(t.ts >= end - lb, t.ts < end, t.account_id.notnull())
-        touched = touched.select(_key=touched.account_id).distinct()
-        touched = touched.filter(~touched._key.isin(conv._key))
+        t = t.filter(t.account_id.notnull())
+        touched = t.join(pr, [t.ts >= pr._pe - lb, t.ts < pr._pe])
+        touched = touched.select(_q=touched._q, _key=touched.account_id, _pe=touched._pe)
+        touched = touched.distinct()
+        created = conv.select(_cq=conv._q, _ck=conv._key)
+        touched = touched.anti_join(
+            created, [touched._q == created._cq, touched._key == created._ck]
+        )
         touched = touched.left_join(leads, touched._key == leads._lk)
-        rest = touched.select(_key=touched._key, _event=touched._key, _start=end - lb, _end=end,
-                              _conv=ibis.literal(0), _value=ibis.literal(0.0),
-                              _lead=touched._lead, _opp=null_ts)  # fmt: skip
+        rest = touched.select(_q=touched._q, _key=touched._key, _event=touched._key,
+                              _start=touched._pe - lb, _end=touched._pe, _conv=ibis.literal(0),
+                              _value=ibis.literal(0.0), _lead=touched._lead,
+                              _opp=null_ts)  # fmt: skip
         return conv, rest
-    closed = o.close_date.cast("timestamp")
-    in_period = o.is_closed & o.close_date.notnull() & (closed >= start) & (closed < end)
-    deals = o.filter(in_period).mutate(_w=o.is_won.ifelse(1, 0))  # PostgreSQL casts no bool
-    deals = deals.select(_key=deals.account_id, _event=deals.opp_id,
-                         _start=deals.created_at - lb,
-                         _end=deals.close_date.cast("timestamp") + _days(1), _conv=deals._w,
-                         _value=deals.is_won.ifelse(amount, 0.0), _lead=deals._lead,
-                         _opp=deals.created_at)  # fmt: skip
+    closed = o.filter(o.is_closed, o.close_date.notnull())
+    deals = closed.join(pr, [closed._closed >= pr._ps, closed._closed < pr._pe])
+    deals = deals.mutate(_w=deals.is_won.ifelse(1, 0))  # PostgreSQL casts no bool
+    deals = deals.select(_q=deals._q, _key=deals.account_id, _event=deals.opp_id,
+                         _start=deals.created_at - lb, _end=deals._closed + _days(1),
+                         _conv=deals._w, _value=deals.is_won.ifelse(deals._amount, 0.0),
+                         _lead=deals._lead, _opp=deals.created_at)  # fmt: skip
     return deals.filter(deals._conv == 1), deals.filter(deals._conv == 0)
 
 
@@ -261,17 +280,12 @@ def read_many(
     if any(replace(q, period=first.period) != first for q in queries):
         raise ValueError("read_many reads queries that differ in their period only")
     _check_types(facts, first)
-    convs, events = [], []
-    for i, q in enumerate(queries):
-        conv, rest = _events(facts, q)
-        conv = conv.mutate(_q=ibis.literal(i))
-        convs.append(conv)
-        events.append(conv.union(rest.mutate(_q=ibis.literal(i))) if nulls else conv)
+    conv, rest = _events(facts, first, _periods(queries))
     touches = _touches(facts, specs, first)
-    rows: pa.Table = _journey_rows(ibis.union(*events), touches).to_pyarrow()
-    conv_all = ibis.union(*convs)
-    totals = conv_all.group_by(conv_all._q).aggregate(
-        n=conv_all._conv.count(), v=conv_all._value.sum()
+    events = conv.union(rest) if nulls else conv
+    rows: pa.Table = _journey_rows(events, touches).to_pyarrow()
+    totals = conv.group_by(conv._q).aggregate(
+        n=conv._conv.count(), v=conv._value.sum()
     ).to_pyarrow().to_pylist()  # fmt: skip
     by_query = {t["_q"]: (float(t["n"] or 0), float(t["v"] or 0.0)) for t in totals}
     index = rows.column("_q").to_numpy(zero_copy_only=False) if rows.num_rows else np.zeros(0)
