@@ -29,7 +29,7 @@ from demandos.metrics.periods import parse_period
 from demandos.spec.metrics import ATTRIBUTION_MODELS, Metric
 from demandos.store import FactStore, open_facts
 
-from .fixture import load, open_store, specs, spend
+from .fixture import batch, load, open_store, specs, spend
 
 TODAY = date(2026, 6, 1)
 BACKENDS = ["embedded", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -169,6 +169,27 @@ def test_cac_by_source_divides_media_by_the_deals_credited(company: FactStore) -
     assert cac["newsletter"] == (200.0, None)
     assert cac["paid_social"][0] is None and "won_credited is zero" in str(cac["paid_social"][1])
     assert march.get("cac_by_source").value == 1200.0  # all media ÷ every deal won
+
+
+def test_credit_is_kept_for_the_snapshot_and_a_load_renews_it(tmp_path: Path) -> None:
+    with load(open_facts(tmp_path / ".demandos"), TABLES) as embedded:
+        _kept_and_renewed(embedded)
+
+
+def _kept_and_renewed(embedded: FactStore) -> None:
+    tree = specs(credited("pipe", model="last"))
+    assert members(compute(embedded, tree, "2026-03", by="channel", today=TODAY), "pipe") == {
+        "webinars": 10000.0, "newsletter": 4000.0, UNASSIGNED: 6000.0,
+    }  # fmt: skip
+    kept = ("attribution", "last", "opportunity", "account", 90, 1, "channel")
+    assert embedded.recall((*kept, date(2026, 3, 1), date(2026, 4, 1))) is not None
+    late = touch("t9", "a1", datetime(2026, 3, 5), "events", None)  # now O1's last touch
+    with embedded.transaction(source="test") as tx:
+        tx.load("touchpoints", batch("touchpoints", [late]))
+    assert embedded.recall((*kept, date(2026, 3, 1), date(2026, 4, 1))) is None
+    assert members(compute(embedded, tree, "2026-03", by="channel", today=TODAY), "pipe") == {
+        "events": 10000.0, "newsletter": 4000.0, UNASSIGNED: 6000.0,
+    }  # fmt: skip
 
 
 def test_without_touchpoints_an_attribution_metric_is_no_data(

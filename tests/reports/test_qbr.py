@@ -35,7 +35,9 @@ def test_numbers_equal_the_engine(qbr: Pack, demo_ws: Workspace) -> None:
     for t in qbr.traced:
         dim, _, member = t.filter.partition("=") if t.filter != "all" else (None, "", None)
         key = (t.period, dim)
-        table = tables.setdefault(key, demo_ws.metrics(t.period, by=dim))
+        if key not in tables:  # one tree per period and breakdown, not one per number
+            tables[key] = demo_ws.metrics(t.period, by=dim)
+        table = tables[key]
         row = table.get(t.metric, member or None)
         expected = getattr(row, t.field)
         assert t.value == (pytest.approx(expected, rel=1e-9) if expected is not None else None), t

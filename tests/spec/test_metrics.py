@@ -90,7 +90,8 @@ def test_suggest_builtin(word: str, hint: str) -> None:
 def test_a_metric_needs_exactly_one_formula() -> None:
     assert error(unit="count") == (
         "metric 'm' has no formula",
-        "add `calculation:` with a type: simple, ratio, derived, cumulative or conversion",
+        "add `calculation:` with a type: simple, ratio, derived, cumulative, conversion or "
+        "attribution",
     )
     assert error(id="mqls", unit="count")[1] == "add `builtin: mqls`"
     assert error(id="lead", unit="count")[1] is not None

@@ -15,12 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
 
 from demandos.metrics.components import UNASSIGNED, Component, Series
 from demandos.metrics.dimensions import KernelSpecs, KernelView
 from demandos.metrics.periods import Period
 from demandos.spec.metrics import AttributionCalc
 from demandos.store.facts import FactStore
+
+if TYPE_CHECKING:
+    from demandos.feedback import Attribution, Comparison
 
 DIMENSIONS = ("channel", "program", "segment", "pillar")
 """The breakdowns an attribution metric supports: the members journeys are read by."""
@@ -43,19 +48,29 @@ class Attributed(Component):
         from demandos.feedback.sources import NONE_LABEL, JourneyQuery
 
         store, specs = _unwrapped(facts)
-        if store.table("touchpoints").count().to_pyarrow().as_py() == 0:
+        touches = store.remembered(("touchpoints", "count"), lambda: _count(store, "touchpoints"))
+        if touches == 0:
             return {None: [None] * len(periods)}  # no touches: unknown, not zero
         assert self.calc is not None
         c, value = self.calc, self.calc.measure == "value"
-        queries = [
-            JourneyQuery(period=p, milestone=c.milestone, level=c.level, by=by or "channel",
-                         lookback_days=c.lookback_days)
-            for p in periods
-        ]  # fmt: skip
-        results = run_many(store, specs, queries, (c.model,), Options(order=c.order))
+        dim = by or "channel"
+        what = ("attribution", c.model, c.milestone, c.level, c.lookback_days, c.order, dim)
+        keys = [(*what, p.start, p.end) for p in periods]
+        found = {k: store.recall(k) for k in keys}  # kept for the snapshot: a tree reads
+        missing = [p for p, k in zip(periods, keys, strict=True) if found[k] is None]  # often
+        if missing:  # one read for every period not kept yet
+            queries = [
+                JourneyQuery(period=p, milestone=c.milestone, level=c.level, by=dim,
+                             lookback_days=c.lookback_days)
+                for p in missing
+            ]  # fmt: skip
+            results = run_many(store, specs, queries, (c.model,), Options(order=c.order))
+            for q, result in zip(queries, results, strict=True):
+                key = (*what, q.period.start, q.period.end)
+                found[key] = store.remembered(key, partial(_first, result))
         out: Series = {}
-        for i, result in enumerate(results):
-            a = result.models[0]
+        for i, key in enumerate(keys):
+            a = found[key]
             missed = a.unattributed_value if value else a.unattributed
             credit = {UNASSIGNED: missed} if missed else {}
             for row in a.rows:
@@ -64,9 +79,17 @@ class Attributed(Component):
             if by is None:
                 credit = {"": a.value if value else a.conversions}
             for member, amount in credit.items():
-                key = None if by is None else member
-                out.setdefault(key, [0.0] * len(periods))[i] = amount
+                out.setdefault(None if by is None else member, [0.0] * len(periods))[i] = amount
         return out
+
+
+def _count(store: FactStore, table: str) -> int:
+    count: int = store.table(table).count().to_pyarrow().as_py()
+    return count
+
+
+def _first(result: Comparison) -> Attribution:
+    return result.models[0]
 
 
 def _unwrapped(facts: FactStore) -> tuple[FactStore, KernelSpecs | None]:

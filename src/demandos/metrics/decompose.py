@@ -419,7 +419,8 @@ def explain(
                       by, None, None, "not_computed")  # fmt: skip
     if m.builtin is None or m.builtin not in BUILTINS:
         out.reason = out.driver_reason = (
-            f"{m.id} is not a built-in metric the engine computes: it has no driver identity"
+            f"{m.id} is calculated in metrics.yaml, not by a built-in formula: only built-in "
+            "formulas are split into drivers"
         )
         out.driver_state = "not_computed"
         return out

@@ -15,7 +15,7 @@ import contextlib
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 from demandos.errors import ConcurrentLoadError
 from demandos.progress import Progress
 from demandos.store.batch import ORDER
-from demandos.store.facts import Backend, FactStore, Loader, TableSummary, load_clock
+from demandos.store.facts import Backend, FactStore, Loader, T, TableSummary, load_clock
 from demandos.store.merge import (
     INSERT,
     UPDATE,
@@ -56,6 +56,8 @@ from demandos.store.schema import (
 )
 from demandos.store.snapshots import Snapshot, SnapshotLog
 
+REMEMBERED = 4096
+"""How many small results (``remembered``) the store keeps for the snapshot it reads."""
 KEEP_SNAPSHOTS = 20  # garbage collection keeps every file the last 20 snapshots use …
 GC_GRACE = timedelta(hours=1)  # … and every file younger than this (readers pin snapshots)
 TEMP = ".tmp"  # DuckDB spills here when a merge does not fit in memory
@@ -111,6 +113,7 @@ class EmbeddedFactStore(FactStore):
         self._snapshot = Snapshot(id=-1)
         self._derived: dict[str, tuple[str, pa.Table]] = {}  # name -> key, rows (see derived)
         self._view_tables: dict[str, ibis.Table] = {}  # the views as ibis tables, until repointed
+        self._remembered: dict[Hashable, Any] = {}  # of the pinned snapshot (see remembered)
         self._pin(self.log.current())
 
     @property
@@ -140,11 +143,28 @@ class EmbeddedFactStore(FactStore):
             self._con.raw_sql(f"CREATE OR REPLACE VIEW {quote(name)} AS {scan_sql(schema, paths)}")
             self._view_tables.pop(name, None)
         self._snapshot = snapshot
+        self._remembered.clear()
 
     def _versions(self, name: str) -> ibis.Table:
         if name not in self._view_tables:  # asking DuckDB for a view's columns takes ~10 ms
             self._view_tables[name] = self._con.table(name)
         return self._view_tables[name]
+
+    def remembered(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """As :meth:`FactStore.remembered`: kept in memory until the store pins another
+        snapshot (at most ``REMEMBERED`` results; the oldest go first)."""
+        self._check_open()
+        if self._snapshot.id < 0:
+            return compute()
+        if key not in self._remembered:
+            while len(self._remembered) >= REMEMBERED:
+                del self._remembered[next(iter(self._remembered))]
+            self._remembered[key] = compute()
+        found: T = self._remembered[key]
+        return found
+
+    def recall(self, key: Hashable) -> Any:
+        return self._remembered.get(key) if self._snapshot.id >= 0 else None
 
     def summary(self) -> list[TableSummary]:
         """As :meth:`FactStore.summary`, kept per snapshot in ``summaries/`` (a snapshot never

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TypeVar
 
 import ibis
 import pyarrow as pa
@@ -33,6 +33,8 @@ from demandos.progress import NullProgress, Progress, step
 from demandos.store.batch import prepare
 from demandos.store.merge import INSERT, SAME, UPDATE
 from demandos.store.schema import ALL_TABLES, VALID_FROM, VALID_TO, TableSchema, table_schema
+
+T = TypeVar("T")
 
 Backend = Literal["embedded", "postgres", "spark"]
 
@@ -297,6 +299,16 @@ class FactStore(ABC):
         """
         self._check_open()
         return build(self)
+
+    def remembered(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, remembered while this store reads the same snapshot, for results that
+        are small and costly (one period's attribution credit): a store that pins snapshots
+        keeps them in memory until it reads another; this one computes every time."""
+        return compute()
+
+    def recall(self, key: Hashable) -> Any:
+        """What :meth:`remembered` keeps under ``key`` for this snapshot, else None."""
+        return None
 
     def summary(self) -> list[TableSummary]:
         """Every canonical table (quarantine included): current rows and time range."""
