@@ -220,11 +220,11 @@ def run_many(
     (``metrics/attributed.py``)."""
     for name in models:
         _check_model(name)
+    rule_based = tuple(n for n in models if n in HEURISTICS)  # one pass for all of them
     out = []
     for q, read in zip(queries, read_many(facts, specs, queries, nulls=True), strict=True):
         j = read.journeys
-        rule_based = [n for n in models if n in HEURISTICS]
-        credits = heuristics(j, options.heuristic, tuple(rule_based)) if rule_based else {}
+        credits = heuristics(j, options.heuristic, rule_based) if rule_based else {}
         results = []
         for name in models:
             credit = credits[name] if name in credits else MODELS[name](j, options)
